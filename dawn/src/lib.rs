@@ -1,0 +1,1 @@
+//! A thin, safe wrapper over Dawn's `webgpu.h`.
