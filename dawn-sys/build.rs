@@ -33,7 +33,10 @@ fn locate(root: &Path, origin: &str) -> Result<Dawn, String> {
         })?;
     let lib_dir = root.join("lib");
     if !lib_dir.join(LIBRARY).is_file() {
-        return Err(format!("{origin} = {} has no lib/{LIBRARY}", root.display()));
+        return Err(format!(
+            "{origin} = {} has no lib/{LIBRARY}",
+            root.display()
+        ));
     }
     Ok(Dawn { header, lib_dir })
 }
@@ -42,6 +45,13 @@ fn find_dawn() -> Result<Dawn, String> {
     println!("cargo::rerun-if-env-changed=DAWN_DIR");
     if let Some(dir) = env::var_os("DAWN_DIR").filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(dir);
+        if dir.is_relative() {
+            // Build scripts run in dawn-sys/, so a relative path would not mean what the user meant.
+            return Err(format!(
+                "DAWN_DIR = {} must be an absolute path",
+                dir.display()
+            ));
+        }
         let dir = dir.canonicalize().unwrap_or(dir);
         return locate(&dir, "DAWN_DIR");
     }
@@ -49,7 +59,10 @@ fn find_dawn() -> Result<Dawn, String> {
     let kit = manifest.join("../third_party/dawn");
     println!("cargo::rerun-if-changed={}", kit.display());
     if kit.is_dir() {
-        return locate(&kit.canonicalize().unwrap(), "the Dawn kit (third_party/dawn)");
+        return locate(
+            &kit.canonicalize().unwrap(),
+            "the Dawn kit (third_party/dawn)",
+        );
     }
     Err(format!(
         "no Dawn found: set DAWN_DIR to a Dawn build (include/webgpu/webgpu.h and lib/{LIBRARY}), \
@@ -97,7 +110,10 @@ fn builder(dawn: &Dawn) -> bindgen::Builder {
 /// The C name of a field bindgen reported: Rust keywords (`type`) get a trailing underscore in Rust.
 fn c_field(rust_name: &str) -> &str {
     match rust_name.strip_suffix('_') {
-        Some(stem @ ("type" | "box" | "ref" | "move" | "match" | "use" | "impl" | "fn" | "mod" | "loop")) => stem,
+        Some(
+            stem @ ("type" | "box" | "ref" | "move" | "match" | "use" | "impl" | "fn" | "mod"
+            | "loop"),
+        ) => stem,
         _ => rust_name,
     }
 }
@@ -109,13 +125,28 @@ fn write_layout_probe(dawn: &Dawn, names: &LayoutNames, out: &Path) {
     let mut c = String::from(
         "#include <stdio.h>\n#include <stddef.h>\n#include <stdalign.h>\n#include DAWN_SYS_WEBGPU_H\nint main(void) {\n",
     );
-    let mut rs = String::from("/// (item, size or offset, align or 0), as bindgen laid them out.\npub const LAYOUT: &[(&str, usize, usize)] = &[\n");
+    let mut rs = String::from(
+        "/// (item, size or offset, align or 0), as bindgen laid them out.\npub const LAYOUT: &[(&str, usize, usize)] = &[\n",
+    );
     for (ty, list) in fields.iter() {
-        writeln!(c, "  printf(\"{ty} %zu %zu\\n\", sizeof({ty}), alignof({ty}));").unwrap();
+        writeln!(
+            c,
+            "  printf(\"{ty} %zu %zu\\n\", sizeof({ty}), alignof({ty}));"
+        )
+        .unwrap();
         writeln!(rs, "  (\"{ty}\", core::mem::size_of::<dawn_sys::{ty}>(), core::mem::align_of::<dawn_sys::{ty}>()),").unwrap();
         for f in list {
-            writeln!(c, "  printf(\"{ty}.{f} %zu 0\\n\", offsetof({ty}, {}));", c_field(f)).unwrap();
-            writeln!(rs, "  (\"{ty}.{f}\", core::mem::offset_of!(dawn_sys::{ty}, {f}), 0),").unwrap();
+            writeln!(
+                c,
+                "  printf(\"{ty}.{f} %zu 0\\n\", offsetof({ty}, {}));",
+                c_field(f)
+            )
+            .unwrap();
+            writeln!(
+                rs,
+                "  (\"{ty}.{f}\", core::mem::offset_of!(dawn_sys::{ty}, {f}), 0),"
+            )
+            .unwrap();
         }
     }
     c.push_str("  return 0;\n}\n");

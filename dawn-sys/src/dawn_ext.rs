@@ -80,7 +80,11 @@ const _: () = {
 #[cfg(feature = "linked")]
 unsafe extern "C" {
     /// `wgpuDeviceForceLoss`: loses the device now, as a real loss would (for testing loss handling).
-    pub fn wgpuDeviceForceLoss(device: WGPUDevice, reason: WGPUDeviceLostReason, message: WGPUStringView);
+    pub fn wgpuDeviceForceLoss(
+        device: WGPUDevice,
+        reason: WGPUDeviceLostReason,
+        message: WGPUStringView,
+    );
     /// Frees what `wgpuAdapterGetInfo` allocated into a [`WGPUAdapterPropertiesSubgroupMatrixConfigs`].
     pub fn wgpuAdapterPropertiesSubgroupMatrixConfigsFreeMembers(
         value: WGPUAdapterPropertiesSubgroupMatrixConfigs,

@@ -12,7 +12,12 @@
 //!
 //! The sentinel macros of `webgpu.h` (`WGPU_WHOLE_SIZE`, ...) are function-like in C and do not survive
 //! bindgen (or come out with the wrong type); they are declared below with their header values.
-#![allow(non_upper_case_globals, non_camel_case_types, non_snake_case, clippy::all)]
+#![allow(
+    non_upper_case_globals,
+    non_camel_case_types,
+    non_snake_case,
+    clippy::all
+)]
 
 include!(concat!(env!("OUT_DIR"), "/webgpu.rs"));
 

@@ -1,0 +1,122 @@
+//! [`BindGroupLayout`]: the shape of a bind group.
+
+use crate::handle::handle;
+use crate::{BufferBindingType, Device, ShaderStage, string};
+use dawn_sys as sys;
+
+handle! {
+    /// A bind group layout (`WGPUBindGroupLayout`, WebGPU's `GPUBindGroupLayout`).
+    pub struct BindGroupLayout(WGPUBindGroupLayoutImpl, wgpuBindGroupLayoutAddRef, wgpuBindGroupLayoutRelease);
+}
+
+// SAFETY: immutable once created; the device is internally synchronized.
+unsafe impl Send for BindGroupLayout {}
+unsafe impl Sync for BindGroupLayout {}
+
+/// What a binding holds (the compute path binds buffers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindingType {
+    /// A buffer binding (`WGPUBufferBindingLayout`).
+    Buffer {
+        /// Uniform, storage or read-only storage.
+        ty: BufferBindingType,
+        /// Whether `set_bind_group` supplies the offset (a dynamic offset).
+        has_dynamic_offset: bool,
+        /// The smallest size a bound range may have (0: checked at draw/dispatch time).
+        min_binding_size: u64,
+    },
+}
+
+/// One entry of a [`BindGroupLayoutDescriptor`] (`WGPUBindGroupLayoutEntry`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BindGroupLayoutEntry {
+    /// The `@binding` number.
+    pub binding: u32,
+    /// The stages that see it.
+    pub visibility: ShaderStage,
+    /// What it holds.
+    pub ty: BindingType,
+}
+
+impl BindGroupLayoutEntry {
+    /// A compute-stage storage buffer binding (`read_only`: `var<storage, read>`).
+    pub fn storage(binding: u32, read_only: bool) -> Self {
+        let ty = if read_only {
+            BufferBindingType::ReadOnlyStorage
+        } else {
+            BufferBindingType::Storage
+        };
+        BindGroupLayoutEntry {
+            binding,
+            visibility: ShaderStage::Compute,
+            ty: BindingType::Buffer {
+                ty,
+                has_dynamic_offset: false,
+                min_binding_size: 0,
+            },
+        }
+    }
+
+    /// A compute-stage uniform buffer binding.
+    pub fn uniform(binding: u32) -> Self {
+        BindGroupLayoutEntry {
+            binding,
+            visibility: ShaderStage::Compute,
+            ty: BindingType::Buffer {
+                ty: BufferBindingType::Uniform,
+                has_dynamic_offset: false,
+                min_binding_size: 0,
+            },
+        }
+    }
+
+    fn to_sys(self) -> sys::WGPUBindGroupLayoutEntry {
+        // SAFETY: all-zero is "binding not used" for every member we do not set.
+        let mut entry: sys::WGPUBindGroupLayoutEntry = unsafe { std::mem::zeroed() };
+        entry.binding = self.binding;
+        entry.visibility = self.visibility.0;
+        match self.ty {
+            BindingType::Buffer {
+                ty,
+                has_dynamic_offset,
+                min_binding_size,
+            } => {
+                entry.buffer.type_ = ty.0;
+                entry.buffer.hasDynamicOffset = has_dynamic_offset as sys::WGPUBool;
+                entry.buffer.minBindingSize = min_binding_size;
+            }
+        }
+        entry
+    }
+}
+
+/// Options of [`Device::create_bind_group_layout`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BindGroupLayoutDescriptor<'a> {
+    /// A label for Dawn's messages.
+    pub label: &'a str,
+    /// The entries.
+    pub entries: &'a [BindGroupLayoutEntry],
+}
+
+impl Device {
+    /// Creates a bind group layout.
+    #[doc(alias = "wgpuDeviceCreateBindGroupLayout")]
+    pub fn create_bind_group_layout(
+        &self,
+        desc: &BindGroupLayoutDescriptor<'_>,
+    ) -> BindGroupLayout {
+        let entries: Vec<_> = desc.entries.iter().map(|e| e.to_sys()).collect();
+        let c_desc = sys::WGPUBindGroupLayoutDescriptor {
+            nextInChain: std::ptr::null_mut(),
+            label: string::view(desc.label),
+            entryCount: entries.len(),
+            entries: entries.as_ptr(),
+        };
+        // SAFETY: live device; the descriptor and entries live across the call.
+        unsafe {
+            BindGroupLayout::from_raw(sys::wgpuDeviceCreateBindGroupLayout(self.as_raw(), &c_desc))
+        }
+        .expect("wgpuDeviceCreateBindGroupLayout returned null")
+    }
+}

@@ -1,0 +1,684 @@
+//! [`Buffer`]: GPU memory, and its mapping for CPU access through guarded views.
+
+use crate::future::{self, Pending, Slot};
+use crate::handle::handle;
+use crate::{BufferMapState, BufferUsage, Device, Error, ErrorKind, MapMode, Result, string};
+use dawn_sys as sys;
+use parking_lot::Mutex;
+use std::ffi::c_void;
+use std::ops::{Bound, Deref, DerefMut, Range, RangeBounds};
+use std::sync::Arc;
+
+handle! {
+    /// The bare `WGPUBuffer` reference.
+    pub(crate) struct RawBuffer(WGPUBufferImpl, wgpuBufferAddRef, wgpuBufferRelease);
+}
+
+/// Options of [`Device::create_buffer`] (`WGPUBufferDescriptor`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BufferDescriptor<'a> {
+    /// A label for Dawn's messages.
+    pub label: &'a str,
+    /// Size in bytes.
+    pub size: u64,
+    /// What the buffer may be used for.
+    pub usage: BufferUsage,
+    /// Create it mapped for writing (the size must then be a multiple of 4); fill it through
+    /// [`Buffer::get_mapped_range_mut`], then [`Buffer::unmap`].
+    pub mapped_at_creation: bool,
+}
+
+/// Options of [`Device::create_buffer_init`]: a buffer created holding `contents`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BufferInitDescriptor<'a> {
+    /// A label for Dawn's messages.
+    pub label: &'a str,
+    /// The initial bytes; the size is rounded up to a multiple of 4 (padding zeroed).
+    pub contents: &'a [u8],
+    /// What the buffer may be used for.
+    pub usage: BufferUsage,
+}
+
+/// A GPU buffer (`WGPUBuffer`, WebGPU's `GPUBuffer`).
+///
+/// `Clone` adds a reference; clones share the mapping state.
+///
+/// # Mapping
+/// [`map_async`](Buffer::map_async) maps a range for reading or writing; once it resolved,
+/// [`get_mapped_range`](Buffer::get_mapped_range) and [`get_mapped_range_mut`](Buffer::get_mapped_range_mut)
+/// give views that borrow the buffer and deref to bytes. Views may not overlap a mutable view, and
+/// [`unmap`](Buffer::unmap) and [`destroy`](Buffer::destroy) return [`ErrorKind::InvalidUse`] while any view
+/// is alive, so no view can outlive the memory it reads.
+///
+/// ```no_run
+/// # let (device, buffer): (dawn::Device, dawn::Buffer) = unimplemented!();
+/// buffer.map_async(dawn::MapMode::Read, ..).wait()?;
+/// let sum: f32 = buffer.get_mapped_range(..)?.typed::<f32>()?.iter().sum();
+/// buffer.unmap()?;
+/// # Ok::<(), dawn::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Buffer {
+    raw: RawBuffer,
+    state: Arc<BufferState>,
+}
+
+// SAFETY: the device is internally synchronized, and the mapping state is behind a lock.
+unsafe impl Send for Buffer {}
+unsafe impl Sync for Buffer {}
+
+struct BufferState {
+    device: Device,
+    size: u64,
+    usage: BufferUsage,
+    map: Mutex<MapContext>,
+}
+
+/// What this crate knows of the buffer's mapping, reconciled with Dawn's map state on each use.
+#[derive(Default)]
+struct MapContext {
+    /// The mapped range and its mode, once Dawn reports the buffer mapped.
+    mapped: Option<(MapMode, Range<u64>)>,
+    /// The range and mode of an in-flight `map_async`.
+    pending: Option<(MapMode, Range<u64>)>,
+    /// Live views: (id, range, mutable).
+    views: Vec<(u64, Range<u64>, bool)>,
+    next_view_id: u64,
+}
+
+impl Buffer {
+    /// The raw `WGPUBuffer`, still owned by `self`.
+    pub fn as_raw(&self) -> sys::WGPUBuffer {
+        self.raw.as_raw()
+    }
+
+    /// Size in bytes.
+    #[doc(alias = "wgpuBufferGetSize")]
+    pub fn size(&self) -> u64 {
+        self.state.size
+    }
+
+    /// The usage it was created with.
+    #[doc(alias = "wgpuBufferGetUsage")]
+    pub fn usage(&self) -> BufferUsage {
+        self.state.usage
+    }
+
+    /// The device that created it.
+    pub fn device(&self) -> &Device {
+        &self.state.device
+    }
+
+    /// Whether the buffer is unmapped, has a map pending, or is mapped (as Dawn reports it).
+    #[doc(alias = "wgpuBufferGetMapState")]
+    pub fn map_state(&self) -> BufferMapState {
+        // SAFETY: live buffer.
+        BufferMapState(unsafe { sys::wgpuBufferGetMapState(self.as_raw()) })
+    }
+
+    /// Resolves a range argument against the buffer's size.
+    fn resolve(&self, range: impl RangeBounds<u64>) -> Result<Range<u64>> {
+        let start = match range.start_bound() {
+            Bound::Included(&s) => s,
+            Bound::Excluded(&s) => s.saturating_add(1),
+            Bound::Unbounded => 0,
+        };
+        let end = match range.end_bound() {
+            Bound::Included(&e) => e.saturating_add(1),
+            Bound::Excluded(&e) => e,
+            Bound::Unbounded => self.state.size,
+        };
+        if start > end || end > self.state.size {
+            return Err(Error::invalid_use(format!(
+                "range {start}..{end} is outside the buffer of {} bytes",
+                self.state.size
+            )));
+        }
+        Ok(start..end)
+    }
+
+    /// Brings the context in line with Dawn's map state (a map that completed, failed or was aborted).
+    fn sync(&self, ctx: &mut MapContext) -> BufferMapState {
+        let state = self.map_state();
+        match state {
+            BufferMapState::Mapped => {
+                if ctx.mapped.is_none() {
+                    ctx.mapped = ctx.pending.take();
+                }
+            }
+            BufferMapState::Unmapped => {
+                ctx.mapped = None;
+                ctx.pending = None;
+            }
+            _ => {}
+        }
+        state
+    }
+
+    /// Maps `range` of the buffer for reading or writing (`mode` is exactly one of
+    /// [`MapMode::Read`] or [`MapMode::Write`], matching the buffer's `MapRead`/`MapWrite` usage).
+    ///
+    /// The offset must be a multiple of 8 and the size of 4. Mapping a buffer that is mapped or has a map
+    /// pending, a mode the usage does not allow, or a range out of bounds, resolve at once with
+    /// [`ErrorKind::InvalidUse`]; a map that Dawn fails (device lost, unmapped before it finished...) with
+    /// [`ErrorKind::MapFailed`] or [`ErrorKind::DeviceLost`].
+    #[doc(alias = "wgpuBufferMapAsync")]
+    pub fn map_async(&self, mode: MapMode, range: impl RangeBounds<u64>) -> Pending<()> {
+        match self.start_map(mode, range) {
+            Ok(pending) => pending,
+            Err(e) => Pending::ready(Err(e)),
+        }
+    }
+
+    fn start_map(&self, mode: MapMode, range: impl RangeBounds<u64>) -> Result<Pending<()>> {
+        self.state.device.shared.check_alive()?;
+        let range = self.resolve(range)?;
+        let needed = if mode == MapMode::Read {
+            BufferUsage::MapRead
+        } else if mode == MapMode::Write {
+            BufferUsage::MapWrite
+        } else {
+            return Err(Error::invalid_use(format!(
+                "map mode must be Read or Write, not {mode:?}"
+            )));
+        };
+        if !self.state.usage.contains(needed) {
+            return Err(Error::invalid_use(format!(
+                "mapping with {mode:?} needs usage {needed:?}; the buffer has {:?}",
+                self.state.usage
+            )));
+        }
+        if range.start % 8 != 0 || (range.end - range.start) % 4 != 0 {
+            return Err(Error::invalid_use(format!(
+                "map range {range:?}: the offset must be a multiple of 8 and the size of 4"
+            )));
+        }
+        let mut ctx = self.state.map.lock();
+        match self.sync(&mut ctx) {
+            BufferMapState::Unmapped => {}
+            state => {
+                return Err(Error::invalid_use(format!(
+                    "the buffer cannot be mapped again: its map state is {state}"
+                )));
+            }
+        }
+        ctx.pending = Some((mode, range.clone()));
+        let slot = Slot::<()>::new();
+        let info = sys::WGPUBufferMapCallbackInfo {
+            nextInChain: std::ptr::null_mut(),
+            mode: future::mode(),
+            callback: Some(on_mapped),
+            userdata1: slot.userdata(),
+            userdata2: Arc::into_raw(self.state.device.shared.clone()) as *mut c_void,
+        };
+        let size =
+            usize::try_from(range.end - range.start).expect("checked against the buffer size");
+        // SAFETY: live buffer; the callback takes both userdata back.
+        let future = unsafe {
+            sys::wgpuBufferMapAsync(self.as_raw(), mode.0, range.start as usize, size, info)
+        };
+        drop(ctx);
+        Ok(Pending::new(
+            &self.state.device.shared.instance,
+            future,
+            slot,
+        ))
+    }
+
+    /// Checks that `range` may be viewed (`mutable`: written) and records the view.
+    fn open_view(&self, range: impl RangeBounds<u64>, mutable: bool) -> Result<(u64, Range<u64>)> {
+        let range = self.resolve(range)?;
+        let mut ctx = self.state.map.lock();
+        let state = self.sync(&mut ctx);
+        let Some((mode, mapped)) = ctx.mapped.clone() else {
+            return Err(Error::invalid_use(format!(
+                "the buffer is not mapped (map state {state}); map it with map_async and wait first"
+            )));
+        };
+        if range.start < mapped.start || range.end > mapped.end {
+            return Err(Error::invalid_use(format!(
+                "range {range:?} is not inside the mapped range {mapped:?}"
+            )));
+        }
+        if range.start % 8 != 0 || (range.end - range.start) % 4 != 0 {
+            return Err(Error::invalid_use(format!(
+                "view range {range:?}: the offset must be a multiple of 8 and the size of 4"
+            )));
+        }
+        if mutable && mode != MapMode::Write {
+            return Err(Error::invalid_use(
+                "the buffer is mapped for reading; a writable view needs MapMode::Write",
+            ));
+        }
+        let overlaps = |r: &Range<u64>| r.start < range.end && range.start < r.end;
+        if let Some((_, other, _)) = ctx
+            .views
+            .iter()
+            .find(|(_, r, m)| (mutable || *m) && overlaps(r))
+        {
+            return Err(Error::invalid_use(format!(
+                "range {range:?} overlaps the live view {other:?}, and one of them is writable"
+            )));
+        }
+        // Count the view on the device first, so that destroy() is refused from now on.
+        *self.state.device.shared.live_views.lock() += 1;
+        let id = ctx.next_view_id;
+        ctx.next_view_id += 1;
+        ctx.views.push((id, range.clone(), mutable));
+        Ok((id, range))
+    }
+
+    fn close_view(&self, id: u64) {
+        let mut ctx = self.state.map.lock();
+        ctx.views.retain(|(v, _, _)| *v != id);
+        *self.state.device.shared.live_views.lock() -= 1;
+    }
+
+    /// A read-only view of `range` of the mapped buffer (offset a multiple of 8, size of 4).
+    #[doc(alias = "wgpuBufferGetConstMappedRange")]
+    pub fn get_mapped_range(&self, range: impl RangeBounds<u64>) -> Result<BufferView<'_>> {
+        let (id, range) = self.open_view(range, false)?;
+        let len = (range.end - range.start) as usize;
+        // SAFETY: the range lies inside the mapped range, checked above.
+        let ptr =
+            unsafe { sys::wgpuBufferGetConstMappedRange(self.as_raw(), range.start as usize, len) };
+        if ptr.is_null() && len > 0 {
+            self.close_view(id);
+            return Err(Error::invalid_use(format!(
+                "Dawn refused to map range {range:?}"
+            )));
+        }
+        Ok(BufferView {
+            buffer: self,
+            id,
+            ptr: ptr.cast(),
+            len,
+        })
+    }
+
+    /// A writable view of `range` of a buffer mapped for writing (or mapped at creation).
+    #[doc(alias = "wgpuBufferGetMappedRange")]
+    pub fn get_mapped_range_mut(&self, range: impl RangeBounds<u64>) -> Result<BufferViewMut<'_>> {
+        let (id, range) = self.open_view(range, true)?;
+        let len = (range.end - range.start) as usize;
+        // SAFETY: the range lies inside a range mapped for writing, checked above.
+        let ptr =
+            unsafe { sys::wgpuBufferGetMappedRange(self.as_raw(), range.start as usize, len) };
+        if ptr.is_null() && len > 0 {
+            self.close_view(id);
+            return Err(Error::invalid_use(format!(
+                "Dawn refused to map range {range:?} for writing"
+            )));
+        }
+        Ok(BufferViewMut {
+            buffer: self,
+            id,
+            ptr: ptr.cast(),
+            len,
+        })
+    }
+
+    /// Copies mapped bytes at `offset` into `dst`, without a view (`wgpuBufferReadMappedRange`).
+    #[doc(alias = "wgpuBufferReadMappedRange")]
+    pub fn read_mapped_range(&self, offset: u64, dst: &mut [u8]) -> Result<()> {
+        let end = offset
+            .checked_add(dst.len() as u64)
+            .ok_or_else(|| Error::invalid_use("offset overflows"))?;
+        let (id, _) = self.open_view(offset..end, false)?;
+        // SAFETY: the range is mapped (checked); `dst` is writable for its length.
+        let status = unsafe {
+            sys::wgpuBufferReadMappedRange(
+                self.as_raw(),
+                offset as usize,
+                dst.as_mut_ptr().cast(),
+                dst.len(),
+            )
+        };
+        self.close_view(id);
+        if status != sys::WGPUStatus_Success {
+            return Err(Error::invalid_use(format!(
+                "Dawn refused to read {} mapped bytes at {offset}",
+                dst.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Copies `src` into the mapped buffer at `offset`, without a view (`wgpuBufferWriteMappedRange`).
+    #[doc(alias = "wgpuBufferWriteMappedRange")]
+    pub fn write_mapped_range(&self, offset: u64, src: &[u8]) -> Result<()> {
+        let end = offset
+            .checked_add(src.len() as u64)
+            .ok_or_else(|| Error::invalid_use("offset overflows"))?;
+        let (id, _) = self.open_view(offset..end, true)?;
+        // SAFETY: the range is mapped for writing (checked); `src` is readable for its length.
+        let status = unsafe {
+            sys::wgpuBufferWriteMappedRange(
+                self.as_raw(),
+                offset as usize,
+                src.as_ptr().cast(),
+                src.len(),
+            )
+        };
+        self.close_view(id);
+        if status != sys::WGPUStatus_Success {
+            return Err(Error::invalid_use(format!(
+                "Dawn refused to write {} mapped bytes at {offset}",
+                src.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Unmaps the buffer (a map still pending is aborted). Refused with [`ErrorKind::InvalidUse`] while a
+    /// view is alive. Unmapping an unmapped buffer does nothing.
+    #[doc(alias = "wgpuBufferUnmap")]
+    pub fn unmap(&self) -> Result<()> {
+        let mut ctx = self.state.map.lock();
+        if !ctx.views.is_empty() {
+            return Err(Error::invalid_use(format!(
+                "cannot unmap while {} mapped view(s) are alive; drop them first",
+                ctx.views.len()
+            )));
+        }
+        // SAFETY: live buffer, no view reads its mapping.
+        unsafe { sys::wgpuBufferUnmap(self.as_raw()) };
+        ctx.mapped = None;
+        ctx.pending = None;
+        Ok(())
+    }
+
+    /// Frees the buffer's memory now; later uses are validation errors. Refused while a view is alive.
+    #[doc(alias = "wgpuBufferDestroy")]
+    pub fn destroy(&self) -> Result<()> {
+        let mut ctx = self.state.map.lock();
+        if !ctx.views.is_empty() {
+            return Err(Error::invalid_use(format!(
+                "cannot destroy while {} mapped view(s) are alive; drop them first",
+                ctx.views.len()
+            )));
+        }
+        // SAFETY: live buffer, no view reads its mapping.
+        unsafe { sys::wgpuBufferDestroy(self.as_raw()) };
+        ctx.mapped = None;
+        ctx.pending = None;
+        Ok(())
+    }
+
+    /// Reads the whole buffer back as `T`s: maps it directly if it has `MapRead`, else copies it through a
+    /// staging buffer (it then needs `CopySrc`), waits, and returns the values.
+    pub fn read_back<T: bytemuck::Pod>(&self) -> Result<Vec<T>> {
+        if self.state.usage.contains(BufferUsage::MapRead) {
+            self.map_async(MapMode::Read, ..).wait()?;
+            let values = self.get_mapped_range(..)?.typed::<T>()?.to_vec();
+            self.unmap()?;
+            return Ok(values);
+        }
+        if !self.state.usage.contains(BufferUsage::CopySrc) {
+            return Err(Error::invalid_use(format!(
+                "read_back needs usage MapRead or CopySrc; the buffer has {:?}",
+                self.state.usage
+            )));
+        }
+        let device = &self.state.device;
+        let staging = device.create_buffer(&BufferDescriptor {
+            label: "read_back staging",
+            size: self.state.size,
+            usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+            mapped_at_creation: false,
+        })?;
+        let mut encoder = device.create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(self, 0, &staging, 0, self.state.size);
+        device.queue().submit(&[encoder.finish()]);
+        staging.read_back()
+    }
+}
+
+impl std::fmt::Debug for Buffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Buffer")
+            .field("raw", &self.as_raw())
+            .field("size", &self.state.size)
+            .field("usage", &self.state.usage)
+            .finish()
+    }
+}
+
+impl PartialEq for Buffer {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl Eq for Buffer {}
+
+/// A read-only view of a mapped buffer range; derefs to `[u8]`. Alive views block `unmap` and `destroy`.
+pub struct BufferView<'b> {
+    buffer: &'b Buffer,
+    id: u64,
+    ptr: *const u8,
+    len: usize,
+}
+
+// SAFETY: a view is a shared byte slice into mapped memory that stays mapped while the view lives.
+unsafe impl Send for BufferView<'_> {}
+unsafe impl Sync for BufferView<'_> {}
+
+impl BufferView<'_> {
+    /// The bytes as `T`s (the length must be a multiple of `size_of::<T>()`).
+    pub fn typed<T: bytemuck::Pod>(&self) -> Result<&[T]> {
+        bytemuck::try_cast_slice(self).map_err(|e| {
+            Error::invalid_use(format!(
+                "cannot view the bytes as {}: {e}",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+}
+
+impl Deref for BufferView<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: Dawn mapped `len` bytes at `ptr`; they stay mapped while the view lives (unmap and
+        // destroy are refused, and no writable view overlaps).
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl Drop for BufferView<'_> {
+    fn drop(&mut self) {
+        self.buffer.close_view(self.id);
+    }
+}
+
+impl std::fmt::Debug for BufferView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BufferView")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+/// A writable view of a mapped buffer range; derefs to `[u8]` and `mut [u8]`.
+pub struct BufferViewMut<'b> {
+    buffer: &'b Buffer,
+    id: u64,
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: a view is an exclusive byte slice into mapped memory that stays mapped while the view lives.
+unsafe impl Send for BufferViewMut<'_> {}
+unsafe impl Sync for BufferViewMut<'_> {}
+
+impl BufferViewMut<'_> {
+    /// The bytes as `T`s.
+    pub fn typed<T: bytemuck::Pod>(&self) -> Result<&[T]> {
+        bytemuck::try_cast_slice(self).map_err(|e| {
+            Error::invalid_use(format!(
+                "cannot view the bytes as {}: {e}",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+
+    /// The bytes as mutable `T`s.
+    pub fn typed_mut<T: bytemuck::Pod>(&mut self) -> Result<&mut [T]> {
+        bytemuck::try_cast_slice_mut(self).map_err(|e| {
+            Error::invalid_use(format!(
+                "cannot view the bytes as {}: {e}",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+}
+
+impl Deref for BufferViewMut<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: as for `BufferView`; no other view overlaps a writable one.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl DerefMut for BufferViewMut<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        if self.len == 0 {
+            return &mut [];
+        }
+        // SAFETY: as above, and the view is the only one over its range.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl Drop for BufferViewMut<'_> {
+    fn drop(&mut self) {
+        self.buffer.close_view(self.id);
+    }
+}
+
+impl std::fmt::Debug for BufferViewMut<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BufferViewMut")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl Device {
+    /// Creates a buffer. Sizes over the device's `max_buffer_size`, and `mapped_at_creation` with a size that
+    /// is not a multiple of 4, are refused with [`ErrorKind::Validation`]; a buffer Dawn cannot allocate
+    /// with [`ErrorKind::OutOfMemory`]. Other validation errors (a bad usage combination) go to the error
+    /// scopes or the uncaptured-error handler, as in WebGPU.
+    #[doc(alias = "wgpuDeviceCreateBuffer")]
+    pub fn create_buffer(&self, desc: &BufferDescriptor<'_>) -> Result<Buffer> {
+        self.shared.check_alive()?;
+        let max = self.limits().max_buffer_size;
+        if desc.size > max {
+            return Err(Error::new(
+                ErrorKind::Validation,
+                format!(
+                    "buffer size {} exceeds the device's maxBufferSize {max}",
+                    desc.size
+                ),
+            ));
+        }
+        if desc.mapped_at_creation && desc.size % 4 != 0 {
+            return Err(Error::new(
+                ErrorKind::Validation,
+                format!(
+                    "a buffer mapped at creation needs a size multiple of 4, not {}",
+                    desc.size
+                ),
+            ));
+        }
+        let c_desc = sys::WGPUBufferDescriptor {
+            nextInChain: std::ptr::null_mut(),
+            label: string::view(desc.label),
+            usage: desc.usage.0,
+            size: desc.size,
+            mappedAtCreation: desc.mapped_at_creation as sys::WGPUBool,
+        };
+        // SAFETY: live device, descriptor valid across the call.
+        let raw =
+            unsafe { RawBuffer::from_raw(sys::wgpuDeviceCreateBuffer(self.as_raw(), &c_desc)) }
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::OutOfMemory,
+                        format!("could not allocate a buffer of {} bytes", desc.size),
+                    )
+                })?;
+        let map = MapContext {
+            mapped: desc
+                .mapped_at_creation
+                .then(|| (MapMode::Write, 0..desc.size)),
+            ..Default::default()
+        };
+        Ok(Buffer {
+            raw,
+            state: Arc::new(BufferState {
+                device: self.clone(),
+                size: desc.size,
+                usage: desc.usage,
+                map: Mutex::new(map),
+            }),
+        })
+    }
+
+    /// Creates a buffer holding `contents` (mapped at creation, filled, unmapped).
+    pub fn create_buffer_init(&self, desc: &BufferInitDescriptor<'_>) -> Result<Buffer> {
+        let size = (desc.contents.len() as u64).next_multiple_of(4);
+        let buffer = self.create_buffer(&BufferDescriptor {
+            label: desc.label,
+            size,
+            usage: desc.usage,
+            mapped_at_creation: true,
+        })?;
+        {
+            let mut view = buffer.get_mapped_range_mut(..)?;
+            view[..desc.contents.len()].copy_from_slice(desc.contents);
+        }
+        buffer.unmap()?;
+        Ok(buffer)
+    }
+}
+
+unsafe extern "C" fn on_mapped(
+    status: sys::WGPUMapAsyncStatus,
+    message: sys::WGPUStringView,
+    userdata1: *mut c_void,
+    userdata2: *mut c_void,
+) {
+    // SAFETY: userdata2 is the device reference `start_map` leaked for this call.
+    let device = unsafe { Arc::from_raw(userdata2 as *const crate::device::DeviceShared) };
+    // SAFETY: userdata1 is the slot registered by `start_map`; the message lives during the call.
+    unsafe {
+        future::complete::<()>(userdata1, || {
+            let message = string::to_string(message);
+            match status {
+                sys::WGPUMapAsyncStatus_Success => Ok(()),
+                _ if device.is_lost() => Err(Error::new(
+                    ErrorKind::DeviceLost,
+                    format!("the device was lost: {message}"),
+                )),
+                sys::WGPUMapAsyncStatus_Aborted => Err(Error::new(
+                    ErrorKind::MapFailed,
+                    format!("MapAsyncStatus::Aborted: {message}"),
+                )),
+                sys::WGPUMapAsyncStatus_CallbackCancelled => {
+                    Err(Error::new(ErrorKind::Cancelled, message))
+                }
+                _ => Err(Error::new(
+                    ErrorKind::MapFailed,
+                    format!("MapAsyncStatus::Error: {message}"),
+                )),
+            }
+        })
+    }
+}

@@ -1,0 +1,165 @@
+//! [`CommandEncoder`]: records passes and copies into a [`CommandBuffer`].
+
+use crate::compute_pass_encoder::{ComputePassDescriptor, ComputePassEncoder};
+use crate::handle::handle;
+use crate::{Buffer, CommandBuffer, Device, QuerySet, string};
+use dawn_sys as sys;
+
+handle! {
+    @unique
+    /// The bare `WGPUCommandEncoder` reference (never cloned: encoding is not thread-safe).
+    pub(crate) struct RawCommandEncoder(WGPUCommandEncoderImpl, wgpuCommandEncoderRelease);
+}
+
+/// Records commands (`WGPUCommandEncoder`, WebGPU's `GPUCommandEncoder`).
+///
+/// Methods take `&mut self`, and an open pass borrows the encoder mutably, so the encoder cannot be used
+/// until the pass ends. [`finish`](CommandEncoder::finish) consumes it. Errors in the recorded commands
+/// surface at `finish` (to the error scopes or the uncaptured-error handler).
+///
+/// `Send` but not `Sync`, and not `Clone`: Dawn does not lock encoders.
+#[derive(Debug)]
+pub struct CommandEncoder {
+    raw: RawCommandEncoder,
+}
+
+// SAFETY: an encoder may move between threads; it is never shared (no Clone, no Sync).
+unsafe impl Send for CommandEncoder {}
+
+/// Options of [`Device::create_command_encoder`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CommandEncoderDescriptor<'a> {
+    /// A label for Dawn's messages.
+    pub label: &'a str,
+}
+
+impl CommandEncoder {
+    /// The raw `WGPUCommandEncoder`, still owned by `self`.
+    pub fn as_raw(&self) -> sys::WGPUCommandEncoder {
+        self.raw.as_raw()
+    }
+
+    /// Begins a compute pass; the encoder is borrowed until the pass ends.
+    #[doc(alias = "wgpuCommandEncoderBeginComputePass")]
+    pub fn begin_compute_pass(
+        &mut self,
+        desc: &ComputePassDescriptor<'_>,
+    ) -> ComputePassEncoder<'_> {
+        ComputePassEncoder::begin(self, desc)
+    }
+
+    /// Copies `size` bytes from `source` at `source_offset` to `destination` at `destination_offset`
+    /// (offsets and size multiples of 4; `CopySrc` and `CopyDst` usages).
+    #[doc(alias = "wgpuCommandEncoderCopyBufferToBuffer")]
+    #[inline]
+    pub fn copy_buffer_to_buffer(
+        &mut self,
+        source: &Buffer,
+        source_offset: u64,
+        destination: &Buffer,
+        destination_offset: u64,
+        size: u64,
+    ) {
+        // SAFETY: live encoder and buffers.
+        unsafe {
+            sys::wgpuCommandEncoderCopyBufferToBuffer(
+                self.as_raw(),
+                source.as_raw(),
+                source_offset,
+                destination.as_raw(),
+                destination_offset,
+                size,
+            )
+        }
+    }
+
+    /// Fills `size` bytes (`None`: to the end) of `buffer` at `offset` with zeros.
+    #[doc(alias = "wgpuCommandEncoderClearBuffer")]
+    pub fn clear_buffer(&mut self, buffer: &Buffer, offset: u64, size: Option<u64>) {
+        // SAFETY: live encoder and buffer.
+        unsafe {
+            sys::wgpuCommandEncoderClearBuffer(
+                self.as_raw(),
+                buffer.as_raw(),
+                offset,
+                size.unwrap_or(sys::WGPU_WHOLE_SIZE),
+            )
+        }
+    }
+
+    /// Writes queries `first..first + count` of `query_set` into `destination` at `destination_offset`
+    /// (8 bytes each; offset a multiple of 256; `QueryResolve` usage).
+    #[doc(alias = "wgpuCommandEncoderResolveQuerySet")]
+    pub fn resolve_query_set(
+        &mut self,
+        query_set: &QuerySet,
+        first: u32,
+        count: u32,
+        destination: &Buffer,
+        destination_offset: u64,
+    ) {
+        // SAFETY: live encoder, query set and buffer.
+        unsafe {
+            sys::wgpuCommandEncoderResolveQuerySet(
+                self.as_raw(),
+                query_set.as_raw(),
+                first,
+                count,
+                destination.as_raw(),
+                destination_offset,
+            )
+        }
+    }
+
+    /// Marks a point in the commands for debuggers.
+    #[doc(alias = "wgpuCommandEncoderInsertDebugMarker")]
+    pub fn insert_debug_marker(&mut self, label: &str) {
+        // SAFETY: live encoder; the label lives across the call.
+        unsafe { sys::wgpuCommandEncoderInsertDebugMarker(self.as_raw(), string::view(label)) }
+    }
+
+    /// Opens a named group of commands for debuggers.
+    #[doc(alias = "wgpuCommandEncoderPushDebugGroup")]
+    pub fn push_debug_group(&mut self, label: &str) {
+        // SAFETY: live encoder; the label lives across the call.
+        unsafe { sys::wgpuCommandEncoderPushDebugGroup(self.as_raw(), string::view(label)) }
+    }
+
+    /// Closes the group [`push_debug_group`](CommandEncoder::push_debug_group) opened.
+    #[doc(alias = "wgpuCommandEncoderPopDebugGroup")]
+    pub fn pop_debug_group(&mut self) {
+        // SAFETY: live encoder.
+        unsafe { sys::wgpuCommandEncoderPopDebugGroup(self.as_raw()) }
+    }
+
+    /// Finishes recording. Invalid commands give an invalid command buffer and a validation error (its
+    /// submission is then a no-op reported as another error).
+    #[doc(alias = "wgpuCommandEncoderFinish")]
+    pub fn finish(self) -> CommandBuffer {
+        // SAFETY: live encoder; a null descriptor is allowed.
+        unsafe {
+            CommandBuffer::from_raw(sys::wgpuCommandEncoderFinish(
+                self.as_raw(),
+                std::ptr::null(),
+            ))
+        }
+        .expect("wgpuCommandEncoderFinish returned null")
+    }
+}
+
+impl Device {
+    /// Creates a command encoder.
+    #[doc(alias = "wgpuDeviceCreateCommandEncoder")]
+    pub fn create_command_encoder(&self, desc: &CommandEncoderDescriptor<'_>) -> CommandEncoder {
+        let c_desc = sys::WGPUCommandEncoderDescriptor {
+            nextInChain: std::ptr::null_mut(),
+            label: string::view(desc.label),
+        };
+        // SAFETY: live device; the descriptor lives across the call.
+        let raw = unsafe {
+            RawCommandEncoder::from_raw(sys::wgpuDeviceCreateCommandEncoder(self.as_raw(), &c_desc))
+        }
+        .expect("wgpuDeviceCreateCommandEncoder returned null");
+        CommandEncoder { raw }
+    }
+}

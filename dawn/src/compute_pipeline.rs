@@ -1,0 +1,145 @@
+//! [`ComputePipeline`]: a compute shader entry point with its layout.
+
+use crate::future::{self, Pending, Slot};
+use crate::handle::handle;
+use crate::{BindGroupLayout, Device, Error, ErrorKind, PipelineLayout, ShaderModule, string};
+use dawn_sys as sys;
+use std::ffi::c_void;
+
+handle! {
+    /// A compute pipeline (`WGPUComputePipeline`, WebGPU's `GPUComputePipeline`).
+    pub struct ComputePipeline(WGPUComputePipelineImpl, wgpuComputePipelineAddRef, wgpuComputePipelineRelease);
+}
+
+// SAFETY: immutable once created; the device is internally synchronized.
+unsafe impl Send for ComputePipeline {}
+unsafe impl Sync for ComputePipeline {}
+
+/// Options of [`Device::create_compute_pipeline`].
+#[derive(Clone, Copy, Debug)]
+pub struct ComputePipelineDescriptor<'a> {
+    /// A label for Dawn's messages.
+    pub label: &'a str,
+    /// The layout; `None` derives it from the shader ("auto" layout, read back with
+    /// [`ComputePipeline::get_bind_group_layout`]).
+    pub layout: Option<&'a PipelineLayout>,
+    /// The shader module.
+    pub module: &'a ShaderModule,
+    /// The entry point; `None` when the module has exactly one compute entry point.
+    pub entry_point: Option<&'a str>,
+    /// Values of pipeline-overridable constants (`override` in WGSL), by name or id.
+    pub constants: &'a [(&'a str, f64)],
+}
+
+impl ComputePipeline {
+    /// The layout of bind group `index` (with an auto layout, as derived from the shader). An index out of
+    /// range is a validation error.
+    #[doc(alias = "wgpuComputePipelineGetBindGroupLayout")]
+    pub fn get_bind_group_layout(&self, index: u32) -> BindGroupLayout {
+        // SAFETY: live pipeline; Dawn returns a new reference (an error object when out of range).
+        unsafe {
+            BindGroupLayout::from_raw(sys::wgpuComputePipelineGetBindGroupLayout(
+                self.as_raw(),
+                index,
+            ))
+        }
+        .expect("wgpuComputePipelineGetBindGroupLayout returned null")
+    }
+}
+
+/// Calls `f` with the C descriptor of `desc` (and its constants) alive.
+fn with_sys_desc<R>(
+    desc: &ComputePipelineDescriptor<'_>,
+    f: impl FnOnce(&sys::WGPUComputePipelineDescriptor) -> R,
+) -> R {
+    let constants: Vec<_> = desc
+        .constants
+        .iter()
+        .map(|(key, value)| sys::WGPUConstantEntry {
+            nextInChain: std::ptr::null_mut(),
+            key: string::view(key),
+            value: *value,
+        })
+        .collect();
+    let c_desc = sys::WGPUComputePipelineDescriptor {
+        nextInChain: std::ptr::null_mut(),
+        label: string::view(desc.label),
+        layout: desc.layout.map_or(std::ptr::null_mut(), |l| l.as_raw()),
+        compute: sys::WGPUComputeState {
+            nextInChain: std::ptr::null_mut(),
+            module: desc.module.as_raw(),
+            entryPoint: desc.entry_point.map_or(string::NULL_VIEW, string::view),
+            constantCount: constants.len(),
+            constants: constants.as_ptr(),
+        },
+    };
+    f(&c_desc)
+}
+
+impl Device {
+    /// Creates a compute pipeline (compiling it now, which may take a while for big shaders).
+    #[doc(alias = "wgpuDeviceCreateComputePipeline")]
+    pub fn create_compute_pipeline(&self, desc: &ComputePipelineDescriptor<'_>) -> ComputePipeline {
+        with_sys_desc(desc, |c_desc| {
+            // SAFETY: live device; the descriptor lives across the call.
+            unsafe {
+                ComputePipeline::from_raw(sys::wgpuDeviceCreateComputePipeline(
+                    self.as_raw(),
+                    c_desc,
+                ))
+            }
+            .expect("wgpuDeviceCreateComputePipeline returned null")
+        })
+    }
+
+    /// Creates a compute pipeline in the background. Resolves to the pipeline, or to
+    /// [`ErrorKind::Validation`] / [`ErrorKind::Internal`] with Dawn's message.
+    #[doc(alias = "wgpuDeviceCreateComputePipelineAsync")]
+    pub fn create_compute_pipeline_async(
+        &self,
+        desc: &ComputePipelineDescriptor<'_>,
+    ) -> Pending<ComputePipeline> {
+        let slot = Slot::<ComputePipeline>::new();
+        let info = sys::WGPUCreateComputePipelineAsyncCallbackInfo {
+            nextInChain: std::ptr::null_mut(),
+            mode: future::mode(),
+            callback: Some(on_pipeline),
+            userdata1: slot.userdata(),
+            userdata2: std::ptr::null_mut(),
+        };
+        let future = with_sys_desc(desc, |c_desc| {
+            // SAFETY: live device; the descriptor lives across the call; the callback takes its userdata.
+            unsafe { sys::wgpuDeviceCreateComputePipelineAsync(self.as_raw(), c_desc, info) }
+        });
+        Pending::new(self.instance(), future, slot)
+    }
+}
+
+unsafe extern "C" fn on_pipeline(
+    status: sys::WGPUCreatePipelineAsyncStatus,
+    pipeline: sys::WGPUComputePipeline,
+    message: sys::WGPUStringView,
+    userdata1: *mut c_void,
+    _userdata2: *mut c_void,
+) {
+    // SAFETY: userdata1 is the registered slot; the message lives during the call; the pipeline's reference
+    // is ours.
+    unsafe {
+        future::complete::<ComputePipeline>(userdata1, || {
+            let message = string::to_string(message);
+            match status {
+                sys::WGPUCreatePipelineAsyncStatus_Success => ComputePipeline::from_raw(pipeline)
+                    .ok_or_else(|| {
+                        Error::new(ErrorKind::Internal, "Dawn returned a null pipeline")
+                    }),
+                sys::WGPUCreatePipelineAsyncStatus_ValidationError => {
+                    Err(Error::new(ErrorKind::Validation, message))
+                }
+                sys::WGPUCreatePipelineAsyncStatus_CallbackCancelled => {
+                    Err(Error::new(ErrorKind::Cancelled, message))
+                }
+                _ => Err(Error::new(ErrorKind::Internal, message)),
+            }
+        })
+    }
+}

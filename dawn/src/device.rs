@@ -1,0 +1,510 @@
+//! [`Device`]: the logical device that creates every other object, and its error handling.
+
+use crate::adapter::{Adapter, AdapterInfo};
+use crate::future::{self, Pending, Slot};
+use crate::handle::handle;
+use crate::instance::{Toggles, TogglesChain};
+use crate::{
+    DeviceLostReason, Error, ErrorFilter, ErrorKind, FeatureName, Features, Instance, Limits,
+    Queue, Result, string,
+};
+use dawn_sys as sys;
+use parking_lot::Mutex;
+use std::ffi::c_void;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+handle! {
+    /// The bare `WGPUDevice` reference.
+    pub(crate) struct RawDevice(WGPUDeviceImpl, wgpuDeviceAddRef, wgpuDeviceRelease);
+}
+
+/// A handler for errors no error scope caught.
+pub type ErrorHandler = Arc<dyn Fn(&Error) + Send + Sync>;
+/// A handler called once when the device is lost (or destroyed).
+pub type DeviceLostHandler = Arc<dyn Fn(&DeviceLostInfo) + Send + Sync>;
+
+/// Why and how a device was lost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceLostInfo {
+    /// The reason.
+    pub reason: DeviceLostReason,
+    /// Dawn's message.
+    pub message: String,
+}
+
+/// Options of [`Adapter::request_device`] (`WGPUDeviceDescriptor`).
+#[derive(Clone, Default)]
+pub struct DeviceDescriptor<'a> {
+    /// A label for Dawn's messages.
+    pub label: &'a str,
+    /// Optional features the device must have (the request fails if the adapter lacks one).
+    pub required_features: &'a [FeatureName],
+    /// Limits the device must have (`None`: WebGPU's defaults). Pass the adapter's
+    /// [`limits`](Adapter::limits) for everything it offers.
+    pub required_limits: Option<&'a Limits>,
+    /// Dawn toggles for the device. `timestamp_quantization` is turned off unless you enable it here.
+    pub toggles: Toggles<'a>,
+    /// Called for each error that no error scope caught, on the thread that caused it. By default the error
+    /// is logged (through `log` if a logger is set, else on stderr); it never panics.
+    pub on_uncaptured_error: Option<ErrorHandler>,
+    /// Called once when the device is lost or destroyed.
+    pub on_device_lost: Option<DeviceLostHandler>,
+}
+
+impl std::fmt::Debug for DeviceDescriptor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceDescriptor")
+            .field("label", &self.label)
+            .field("required_features", &self.required_features)
+            .field("required_limits", &self.required_limits)
+            .field("toggles", &self.toggles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Rust-side state shared by a device's clones and the objects that need it.
+pub(crate) struct DeviceShared {
+    pub(crate) instance: Instance,
+    limits: OnceLock<Limits>,
+    on_error: Option<ErrorHandler>,
+    on_lost: Option<DeviceLostHandler>,
+    lost: Arc<Slot<DeviceLostInfo>>,
+    is_lost: AtomicBool,
+    /// Mapped views alive on this device's buffers; `destroy` is refused while any is (it would unmap them).
+    pub(crate) live_views: Mutex<usize>,
+}
+
+impl DeviceShared {
+    pub(crate) fn is_lost(&self) -> bool {
+        self.is_lost.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn check_alive(&self) -> Result<()> {
+        if self.is_lost() {
+            Err(Error::new(
+                ErrorKind::DeviceLost,
+                "the device is lost or destroyed",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A device (`WGPUDevice`, WebGPU's `GPUDevice`): creates buffers, shaders, pipelines and encoders, and
+/// reports errors.
+///
+/// `Clone` adds a reference. The device is `Send + Sync`: it is always created with Dawn's
+/// ImplicitDeviceSynchronization, which locks it around every call.
+///
+/// # Errors
+/// Most creation calls are thin and never block: a validation error goes to the uncaptured-error handler
+/// (see [`DeviceDescriptor::on_uncaptured_error`]) and Dawn returns an "error object" that fails later uses.
+/// To get errors as `Result`s, wrap calls in [`Device::scoped`] or an [`ErrorScope`].
+#[derive(Clone)]
+pub struct Device {
+    raw: RawDevice,
+    pub(crate) shared: Arc<DeviceShared>,
+}
+
+// SAFETY: the device is created with ImplicitDeviceSynchronization (Dawn locks it around every call), and
+// the Rust-side state is behind locks and atomics.
+unsafe impl Send for Device {}
+unsafe impl Sync for Device {}
+
+impl Device {
+    pub(crate) fn request(adapter: &Adapter, desc: &DeviceDescriptor<'_>) -> Pending<Device> {
+        let mut features: Vec<sys::WGPUFeatureName> =
+            desc.required_features.iter().map(|f| f.0).collect();
+        if !features.contains(&FeatureName::ImplicitDeviceSynchronization.0) {
+            features.push(FeatureName::ImplicitDeviceSynchronization.0);
+        }
+        let quantization = "timestamp_quantization";
+        let mut disabled: Vec<&str> = desc.toggles.disabled.to_vec();
+        if !desc.toggles.enabled.contains(&quantization) && !disabled.contains(&quantization) {
+            disabled.push(quantization);
+        }
+        let toggles = Toggles {
+            enabled: desc.toggles.enabled,
+            disabled: &disabled,
+        };
+        let mut toggles = match TogglesChain::new(&toggles) {
+            Ok(t) => t,
+            Err(e) => return Pending::ready(Err(e)),
+        };
+        let limits = desc.required_limits.map(|l| l.to_sys());
+
+        let shared = Arc::new(DeviceShared {
+            instance: adapter.instance().clone(),
+            limits: OnceLock::new(),
+            on_error: desc.on_uncaptured_error.clone(),
+            on_lost: desc.on_device_lost.clone(),
+            lost: Slot::new(),
+            is_lost: AtomicBool::new(false),
+            live_views: Mutex::new(0),
+        });
+        let slot = Slot::<Device>::new();
+        let c_desc = sys::WGPUDeviceDescriptor {
+            nextInChain: TogglesChain::chain_ptr(&mut toggles),
+            label: string::view(desc.label),
+            requiredFeatureCount: features.len(),
+            requiredFeatures: features.as_ptr(),
+            requiredLimits: limits.as_ref().map_or(std::ptr::null(), |l| l as *const _),
+            defaultQueue: sys::WGPUQueueDescriptor {
+                nextInChain: std::ptr::null_mut(),
+                label: string::NULL_VIEW,
+            },
+            // Spontaneous, so that a loss is seen at once and the shared state it owns is freed when the
+            // device dies, whoever drops it last. Dawn calls it exactly once, also when creation fails.
+            deviceLostCallbackInfo: sys::WGPUDeviceLostCallbackInfo {
+                nextInChain: std::ptr::null_mut(),
+                mode: sys::WGPUCallbackMode_AllowSpontaneous,
+                callback: Some(on_device_lost),
+                userdata1: Arc::into_raw(shared.clone()) as *mut c_void,
+                userdata2: std::ptr::null_mut(),
+            },
+            // Borrows the shared state that the lost callback keeps alive: no uncaptured error comes after
+            // the loss.
+            uncapturedErrorCallbackInfo: sys::WGPUUncapturedErrorCallbackInfo {
+                nextInChain: std::ptr::null_mut(),
+                callback: Some(on_uncaptured_error),
+                userdata1: Arc::as_ptr(&shared) as *mut c_void,
+                userdata2: std::ptr::null_mut(),
+            },
+        };
+        let info = sys::WGPURequestDeviceCallbackInfo {
+            nextInChain: std::ptr::null_mut(),
+            mode: future::mode(),
+            callback: Some(on_device),
+            userdata1: slot.userdata(),
+            userdata2: Box::into_raw(Box::new(shared)) as *mut c_void,
+        };
+        // SAFETY: the descriptor and what it points at live across the call; callbacks take their userdata.
+        let future = unsafe { sys::wgpuAdapterRequestDevice(adapter.as_raw(), &c_desc, info) };
+        Pending::new(adapter.instance(), future, slot)
+    }
+
+    /// The raw `WGPUDevice`, still owned by `self`.
+    pub fn as_raw(&self) -> sys::WGPUDevice {
+        self.raw.as_raw()
+    }
+
+    /// The instance the device belongs to.
+    pub fn instance(&self) -> &Instance {
+        &self.shared.instance
+    }
+
+    /// The device's limits.
+    #[doc(alias = "wgpuDeviceGetLimits")]
+    pub fn limits(&self) -> Limits {
+        *self.shared.limits.get_or_init(|| {
+            let mut limits = Limits::sys_undefined();
+            // SAFETY: live device, valid out pointer.
+            unsafe { sys::wgpuDeviceGetLimits(self.as_raw(), &mut limits) };
+            Limits::from_sys(&limits)
+        })
+    }
+
+    /// The features the device was created with.
+    #[doc(alias = "wgpuDeviceGetFeatures")]
+    pub fn features(&self) -> Features {
+        // SAFETY: plain data for Dawn to fill.
+        let mut supported: sys::WGPUSupportedFeatures = unsafe { std::mem::zeroed() };
+        // SAFETY: live device, valid out pointer.
+        unsafe { sys::wgpuDeviceGetFeatures(self.as_raw(), &mut supported) };
+        Features::from_supported(supported)
+    }
+
+    /// Whether the device has `feature`.
+    #[doc(alias = "wgpuDeviceHasFeature")]
+    pub fn has_feature(&self, feature: FeatureName) -> bool {
+        // SAFETY: live device.
+        unsafe { sys::wgpuDeviceHasFeature(self.as_raw(), feature.0) != 0 }
+    }
+
+    /// What the device's adapter is.
+    #[doc(alias = "wgpuDeviceGetAdapterInfo")]
+    pub fn adapter_info(&self) -> Result<AdapterInfo> {
+        // SAFETY: plain data for Dawn to fill.
+        let mut info: sys::WGPUAdapterInfo = unsafe { std::mem::zeroed() };
+        // SAFETY: live device, valid out pointer.
+        let status = unsafe { sys::wgpuDeviceGetAdapterInfo(self.as_raw(), &mut info) };
+        if status != sys::WGPUStatus_Success {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "wgpuDeviceGetAdapterInfo failed",
+            ));
+        }
+        Ok(AdapterInfo::from_sys(info))
+    }
+
+    /// The device's queue.
+    #[doc(alias = "wgpuDeviceGetQueue")]
+    pub fn queue(&self) -> Queue {
+        // SAFETY: Dawn returns a new reference to the device's one queue.
+        let raw = unsafe { sys::wgpuDeviceGetQueue(self.as_raw()) };
+        Queue::from_raw(raw, self.shared.clone())
+    }
+
+    /// Whether the device has been lost or destroyed.
+    pub fn is_lost(&self) -> bool {
+        self.shared.is_lost()
+    }
+
+    /// Resolves when the device is lost or destroyed, with the reason and Dawn's message.
+    #[doc(alias = "wgpuDeviceGetLostFuture")]
+    pub fn lost(&self) -> Pending<DeviceLostInfo> {
+        // SAFETY: live device.
+        let future = unsafe { sys::wgpuDeviceGetLostFuture(self.as_raw()) };
+        Pending::new(&self.shared.instance, future, self.shared.lost.clone())
+    }
+
+    /// Destroys the device now: its resources are freed, pending operations fail with
+    /// [`ErrorKind::DeviceLost`] (or are aborted), and the device-lost handler runs with
+    /// [`DeviceLostReason::Destroyed`].
+    ///
+    /// Refused with [`ErrorKind::InvalidUse`] while a mapped view of one of its buffers is alive (destroying
+    /// would unmap memory the view reads).
+    #[doc(alias = "wgpuDeviceDestroy")]
+    pub fn destroy(&self) -> Result<()> {
+        let views = self.shared.live_views.lock();
+        if *views > 0 {
+            return Err(Error::invalid_use(format!(
+                "cannot destroy the device while {} mapped buffer view(s) are alive; drop them first",
+                *views
+            )));
+        }
+        // SAFETY: live device; holding the view count's lock keeps new views out during the call.
+        unsafe { sys::wgpuDeviceDestroy(self.as_raw()) };
+        drop(views);
+        self.shared.is_lost.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Loses the device as a driver reset would (Dawn's `wgpuDeviceForceLoss`), to test loss handling.
+    /// Refused, like [`destroy`](Device::destroy), while a mapped view is alive.
+    #[doc(alias = "wgpuDeviceForceLoss")]
+    pub fn force_loss(&self, message: &str) -> Result<()> {
+        let views = self.shared.live_views.lock();
+        if *views > 0 {
+            return Err(Error::invalid_use(format!(
+                "cannot lose the device while {} mapped buffer view(s) are alive; drop them first",
+                *views
+            )));
+        }
+        // SAFETY: live device; the message lives across the call.
+        unsafe {
+            sys::dawn_ext::wgpuDeviceForceLoss(
+                self.as_raw(),
+                sys::WGPUDeviceLostReason_Unknown,
+                string::view(message),
+            )
+        };
+        drop(views);
+        self.shared.is_lost.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Pushes an error scope; the returned guard pops it ([`ErrorScope::pop`], or on drop).
+    #[doc(alias = "wgpuDevicePushErrorScope")]
+    pub fn push_error_scope(&self, filter: ErrorFilter) -> ErrorScope<'_> {
+        // SAFETY: live device.
+        unsafe { sys::wgpuDevicePushErrorScope(self.as_raw(), filter.0) };
+        ErrorScope {
+            device: self,
+            popped: false,
+            _not_send: PhantomData,
+        }
+    }
+
+    fn pop_error_scope(&self) -> Pending<Option<Error>> {
+        let slot = Slot::<Option<Error>>::new();
+        let info = sys::WGPUPopErrorScopeCallbackInfo {
+            nextInChain: std::ptr::null_mut(),
+            mode: future::mode(),
+            callback: Some(on_pop_error_scope),
+            userdata1: slot.userdata(),
+            userdata2: std::ptr::null_mut(),
+        };
+        // SAFETY: live device; the callback takes its userdata back.
+        let future = unsafe { sys::wgpuDevicePopErrorScope(self.as_raw(), info) };
+        Pending::new(&self.shared.instance, future, slot)
+    }
+
+    /// Runs `f` inside validation, out-of-memory and internal error scopes and returns its value, or the
+    /// first error Dawn reported while it ran.
+    ///
+    /// Error scopes belong to the device, not to the thread: calls that other threads make on the same
+    /// device at the same time land in these scopes too.
+    ///
+    /// ```no_run
+    /// # let device: dawn::Device = unimplemented!();
+    /// let result = device.scoped(|d| d.create_shader_module(&dawn::ShaderModuleDescriptor {
+    ///     label: "broken",
+    ///     code: "fn main( {",
+    /// }));
+    /// assert_eq!(result.unwrap_err().kind(), dawn::ErrorKind::Validation);
+    /// ```
+    pub fn scoped<T>(&self, f: impl FnOnce(&Device) -> T) -> Result<T> {
+        let internal = self.push_error_scope(ErrorFilter::Internal);
+        let out_of_memory = self.push_error_scope(ErrorFilter::OutOfMemory);
+        let validation = self.push_error_scope(ErrorFilter::Validation);
+        let value = f(self);
+        // Pop all three (innermost first) before waiting on any.
+        let pops = [validation.pop(), out_of_memory.pop(), internal.pop()];
+        let mut first = None;
+        for pop in pops {
+            let error = match pop.wait() {
+                Ok(Some(error)) | Err(error) => error,
+                Ok(None) => continue,
+            };
+            first.get_or_insert(error);
+        }
+        match first {
+            Some(error) => Err(error),
+            None => Ok(value),
+        }
+    }
+}
+
+/// An error scope pushed by [`Device::push_error_scope`]. Pop it with [`pop`](ErrorScope::pop) to learn
+/// whether an error of its filter happened; dropping it pops it and ignores the result.
+///
+/// Not `Send`: push and pop belong together.
+#[must_use = "dropping an ErrorScope pops it at once"]
+pub struct ErrorScope<'d> {
+    device: &'d Device,
+    popped: bool,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl ErrorScope<'_> {
+    /// Pops the scope: resolves to the first error it caught, or `None`.
+    #[doc(alias = "wgpuDevicePopErrorScope")]
+    pub fn pop(mut self) -> Pending<Option<Error>> {
+        self.popped = true;
+        self.device.pop_error_scope()
+    }
+}
+
+impl Drop for ErrorScope<'_> {
+    fn drop(&mut self) {
+        if !self.popped {
+            drop(self.device.pop_error_scope());
+        }
+    }
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Device({:p})", self.as_raw())
+    }
+}
+
+unsafe extern "C" fn on_device(
+    status: sys::WGPURequestDeviceStatus,
+    device: sys::WGPUDevice,
+    message: sys::WGPUStringView,
+    userdata1: *mut c_void,
+    userdata2: *mut c_void,
+) {
+    // SAFETY: userdata2 is the boxed shared state `request` leaked for this call.
+    let shared = unsafe { Box::from_raw(userdata2 as *mut Arc<DeviceShared>) };
+    // SAFETY: userdata1 is the slot registered by `request`; the message lives during the call.
+    unsafe {
+        future::complete::<Device>(userdata1, move || {
+            let message = string::to_string(message);
+            match status {
+                sys::WGPURequestDeviceStatus_Success => RawDevice::from_raw(device)
+                    .map(|raw| Device {
+                        raw,
+                        shared: *shared,
+                    })
+                    .ok_or_else(|| Error::new(ErrorKind::Internal, "Dawn returned a null device")),
+                sys::WGPURequestDeviceStatus_CallbackCancelled => {
+                    Err(Error::new(ErrorKind::Cancelled, message))
+                }
+                _ => Err(Error::new(
+                    ErrorKind::Unavailable,
+                    format!("RequestDeviceStatus::Error: {message}"),
+                )),
+            }
+        })
+    }
+}
+
+unsafe extern "C" fn on_device_lost(
+    _device: *const sys::WGPUDevice,
+    reason: sys::WGPUDeviceLostReason,
+    message: sys::WGPUStringView,
+    userdata1: *mut c_void,
+    _userdata2: *mut c_void,
+) {
+    // SAFETY: userdata1 is the reference `request` leaked for this one call.
+    let shared = unsafe { Arc::from_raw(userdata1 as *const DeviceShared) };
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        shared.is_lost.store(true, Ordering::Release);
+        // SAFETY: the message lives during the call.
+        let info = DeviceLostInfo {
+            reason: DeviceLostReason(reason),
+            message: unsafe { string::to_string(message) },
+        };
+        if let Some(handler) = &shared.on_lost {
+            handler(&info);
+        }
+        shared.lost.fill(Ok(info));
+    }));
+}
+
+unsafe extern "C" fn on_uncaptured_error(
+    _device: *const sys::WGPUDevice,
+    ty: sys::WGPUErrorType,
+    message: sys::WGPUStringView,
+    userdata1: *mut c_void,
+    _userdata2: *mut c_void,
+) {
+    // SAFETY: the lost callback, which has not run yet, keeps this shared state alive.
+    let shared = unsafe { &*(userdata1 as *const DeviceShared) };
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: the message lives during the call.
+        let error = Error::from_error_type(ty, unsafe { string::to_string(message) });
+        match &shared.on_error {
+            Some(handler) => handler(&error),
+            None if log::max_level() >= log::LevelFilter::Error => {
+                log::error!("uncaptured Dawn error: {error}")
+            }
+            None => eprintln!("uncaptured Dawn error: {error}"),
+        }
+    }));
+}
+
+unsafe extern "C" fn on_pop_error_scope(
+    status: sys::WGPUPopErrorScopeStatus,
+    ty: sys::WGPUErrorType,
+    message: sys::WGPUStringView,
+    userdata1: *mut c_void,
+    _userdata2: *mut c_void,
+) {
+    // SAFETY: userdata1 is the slot `pop_error_scope` registered; the message lives during the call.
+    unsafe {
+        future::complete::<Option<Error>>(userdata1, || {
+            let message = string::to_string(message);
+            match status {
+                sys::WGPUPopErrorScopeStatus_Success if ty == sys::WGPUErrorType_NoError => {
+                    Ok(None)
+                }
+                sys::WGPUPopErrorScopeStatus_Success => {
+                    Ok(Some(Error::from_error_type(ty, message)))
+                }
+                sys::WGPUPopErrorScopeStatus_CallbackCancelled => {
+                    Err(Error::new(ErrorKind::Cancelled, message))
+                }
+                _ => Err(Error::invalid_use(format!(
+                    "popping the error scope failed: {message}"
+                ))),
+            }
+        })
+    }
+}

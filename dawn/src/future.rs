@@ -1,0 +1,209 @@
+//! The only bridge from Dawn's callbacks to Rust: [`Pending`].
+//!
+//! Every asynchronous call registers its callback in `AllowProcessEvents` mode with `userdata1` pointing at
+//! an `Arc<Slot<T>>` (one strong reference handed to C). Dawn calls each callback exactly once, also when
+//! the operation is cancelled, so the trampoline takes that reference back, stores the result in the slot
+//! and wakes any task. The caller's [`Pending`] holds its own reference: dropping it early is safe, and the
+//! slot outlives whichever side finishes last.
+
+use crate::{Error, ErrorKind, Instance, Result};
+use dawn_sys as sys;
+use parking_lot::Mutex;
+use std::ffi::c_void;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+/// Where a callback leaves its result.
+pub(crate) struct Slot<T> {
+    state: Mutex<SlotState<T>>,
+}
+
+struct SlotState<T> {
+    result: Option<Result<T>>,
+    waker: Option<Waker>,
+}
+
+impl<T: Clone> Slot<T> {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Slot {
+            state: Mutex::new(SlotState {
+                result: None,
+                waker: None,
+            }),
+        })
+    }
+
+    /// Stores the result (the first one wins) and wakes the task waiting for it.
+    pub(crate) fn fill(&self, result: Result<T>) {
+        let waker = {
+            let mut state = self.state.lock();
+            if state.result.is_none() {
+                state.result = Some(result);
+            }
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<Result<T>> {
+        self.state.lock().result.clone()
+    }
+
+    /// Registers `waker` unless the result is already there (then returns it).
+    fn get_or_register(&self, waker: &Waker) -> Option<Result<T>> {
+        let mut state = self.state.lock();
+        if state.result.is_none() {
+            state.waker = Some(waker.clone());
+        }
+        state.result.clone()
+    }
+
+    /// Hands one strong reference to C, as a callback's `userdata1`.
+    pub(crate) fn userdata(self: &Arc<Self>) -> *mut c_void {
+        Arc::into_raw(self.clone()) as *mut c_void
+    }
+}
+
+/// Completes the slot whose reference `userdata` carries with what `convert` makes of the callback's
+/// arguments. Runs under `catch_unwind`: a panic never unwinds into C (it becomes an `Internal` error).
+///
+/// # Safety
+/// `userdata` must come from [`Slot::userdata`] for a `Slot<T>`, and be used once.
+pub(crate) unsafe fn complete<T: Clone>(
+    userdata: *mut c_void,
+    convert: impl FnOnce() -> Result<T>,
+) {
+    // SAFETY: the caller passes the reference `Slot::userdata` leaked.
+    let slot = unsafe { Arc::from_raw(userdata as *const Slot<T>) };
+    let result = catch_unwind(AssertUnwindSafe(convert)).unwrap_or_else(|_| {
+        Err(Error::new(
+            ErrorKind::Internal,
+            "a panic while handling a Dawn callback",
+        ))
+    });
+    // Waking runs the executor's code: keep its panics out of C too.
+    let _ = catch_unwind(AssertUnwindSafe(|| slot.fill(result)));
+}
+
+/// The callback info every async call uses: `AllowProcessEvents`, the slot in `userdata1`.
+pub(crate) fn mode() -> sys::WGPUCallbackMode {
+    sys::WGPUCallbackMode_AllowProcessEvents
+}
+
+/// The result of an asynchronous Dawn operation, to wait for or `.await`.
+///
+/// - [`wait`](Pending::wait) blocks until the operation completes;
+///   [`wait_timeout`](Pending::wait_timeout) gives up with [`ErrorKind::Timeout`] (and can be called again).
+///   Both block in Dawn's `wgpuInstanceWaitAny` on this operation's own future: no spinning.
+/// - As a [`std::future::Future`], it first checks without blocking; if the operation is still running,
+///   the instance's event pump (one thread, started on demand, blocked in timed waits) wakes the task.
+/// - Dropping it early is safe: the operation completes (or is cancelled) on its own, and its result, an
+///   object included, is released.
+#[must_use = "a Pending does nothing unless waited on or awaited; drop it to ignore the result"]
+pub struct Pending<T> {
+    slot: Arc<Slot<T>>,
+    source: Option<(Instance, sys::WGPUFuture)>,
+}
+
+impl<T: Clone> Pending<T> {
+    pub(crate) fn new(instance: &Instance, future: sys::WGPUFuture, slot: Arc<Slot<T>>) -> Self {
+        Pending {
+            slot,
+            source: Some((instance.clone(), future)),
+        }
+    }
+
+    /// An already-completed operation (an error caught before calling Dawn, say).
+    pub(crate) fn ready(result: Result<T>) -> Self {
+        let slot = Slot::new();
+        slot.fill(result);
+        Pending { slot, source: None }
+    }
+
+    /// Blocks until the operation completes and returns its result.
+    pub fn wait(self) -> Result<T> {
+        self.wait_until(None)
+    }
+
+    /// Blocks at most `timeout`; past it returns [`ErrorKind::Timeout`], and the operation goes on (wait
+    /// again to get its result).
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<T> {
+        self.wait_until(Some(Instant::now() + timeout))
+    }
+
+    /// Whether the operation has completed (checks without blocking).
+    pub fn is_ready(&self) -> bool {
+        if self.slot.get().is_some() {
+            return true;
+        }
+        if let Some((instance, future)) = &self.source {
+            let _ = instance.wait_any(*future, Duration::ZERO);
+        }
+        self.slot.get().is_some()
+    }
+
+    fn wait_until(&self, deadline: Option<Instant>) -> Result<T> {
+        // Waits in bounded chunks so that an unbounded wait never sits in one untimed WaitAny.
+        const CHUNK: Duration = Duration::from_secs(1);
+        loop {
+            if let Some(result) = self.slot.get() {
+                return result;
+            }
+            let (instance, future) = self
+                .source
+                .as_ref()
+                .expect("a Pending without a source is created filled");
+            let chunk = match deadline {
+                None => CHUNK,
+                Some(d) => d.saturating_duration_since(Instant::now()).min(CHUNK),
+            };
+            let completed = instance.wait_any(*future, chunk)?;
+            if !completed
+                && deadline.is_some_and(|d| Instant::now() >= d)
+                && self.slot.get().is_none()
+            {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "the operation did not complete in time",
+                ));
+            }
+        }
+    }
+}
+
+impl<T: Clone> std::future::Future for Pending<T> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        if let Some(result) = self.slot.get() {
+            return Poll::Ready(result);
+        }
+        let (instance, future) = self
+            .source
+            .as_ref()
+            .expect("a Pending without a source is created filled");
+        // A zero-timeout wait fires the callback if the work is already done.
+        if let Err(e) = instance.wait_any(*future, Duration::ZERO) {
+            return Poll::Ready(Err(e));
+        }
+        match self.slot.get_or_register(cx.waker()) {
+            Some(result) => Poll::Ready(result),
+            None => {
+                instance.pump(*future);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Pending<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ready = self.slot.state.lock().result.is_some();
+        f.debug_struct("Pending").field("ready", &ready).finish()
+    }
+}

@@ -1,0 +1,295 @@
+//! [`Instance`]: the entry point, which finds adapters and drives every asynchronous operation.
+
+use crate::adapter::{Adapter, RequestAdapterOptions};
+use crate::future::{self, Pending, Slot};
+use crate::handle::handle;
+use crate::{Error, ErrorKind, Result, string};
+use dawn_sys as sys;
+use parking_lot::Mutex;
+use std::collections::VecDeque;
+use std::ffi::{CString, c_char, c_void};
+use std::sync::Arc;
+use std::time::Duration;
+
+handle! {
+    /// The bare `WGPUInstance` reference.
+    pub(crate) struct RawInstance(WGPUInstanceImpl, wgpuInstanceAddRef, wgpuInstanceRelease);
+}
+
+/// A Dawn instance (`WGPUInstance`): finds adapters and waits on asynchronous operations.
+///
+/// Corresponds to WebGPU's `GPU` object. It is always created with the `TimedWaitAny` instance feature, so
+/// that every wait can have a timeout. `Clone` adds a reference; the instance lives while any clone, adapter,
+/// device or pending operation does.
+///
+/// ```no_run
+/// let instance = dawn::Instance::new()?;
+/// let adapter = instance.request_adapter(&Default::default()).wait()?;
+/// println!("{}", adapter.info()?.description);
+/// # Ok::<(), dawn::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Instance {
+    raw: RawInstance,
+    pump: Arc<Mutex<PumpState>>,
+}
+
+// SAFETY: Dawn's instance is internally synchronized (event manager, adapter discovery).
+unsafe impl Send for Instance {}
+unsafe impl Sync for Instance {}
+
+/// Dawn toggles by name, for instances, adapters and devices (Dawn's `DawnTogglesDescriptor`).
+///
+/// For instance `Toggles { enabled: &["allow_unsafe_apis"], ..Default::default() }`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Toggles<'a> {
+    /// Toggles to turn on.
+    pub enabled: &'a [&'a str],
+    /// Toggles to turn off.
+    pub disabled: &'a [&'a str],
+}
+
+/// Options of [`Instance::with_descriptor`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InstanceDescriptor<'a> {
+    /// Dawn toggles for the instance (`allow_unsafe_apis` to reach experimental features, say).
+    pub toggles: Toggles<'a>,
+}
+
+/// A `WGPUDawnTogglesDescriptor` and the C strings it points at; keep it in place while Dawn reads it.
+pub(crate) struct TogglesChain {
+    _strings: Vec<CString>,
+    _enabled: Vec<*const c_char>,
+    _disabled: Vec<*const c_char>,
+    desc: sys::dawn_ext::WGPUDawnTogglesDescriptor,
+}
+
+impl TogglesChain {
+    /// `None` when there are no toggles.
+    pub(crate) fn new(toggles: &Toggles<'_>) -> Result<Option<Box<Self>>> {
+        if toggles.enabled.is_empty() && toggles.disabled.is_empty() {
+            return Ok(None);
+        }
+        let to_c = |names: &[&str]| -> Result<Vec<CString>> {
+            names
+                .iter()
+                .map(|n| {
+                    CString::new(*n).map_err(|_| {
+                        Error::invalid_use(format!("toggle name {n:?} contains a NUL byte"))
+                    })
+                })
+                .collect()
+        };
+        let enabled = to_c(toggles.enabled)?;
+        let disabled = to_c(toggles.disabled)?;
+        let enabled_ptrs: Vec<_> = enabled.iter().map(|s| s.as_ptr()).collect();
+        let disabled_ptrs: Vec<_> = disabled.iter().map(|s| s.as_ptr()).collect();
+        let desc = sys::dawn_ext::WGPUDawnTogglesDescriptor {
+            chain: sys::WGPUChainedStruct {
+                next: std::ptr::null_mut(),
+                sType: sys::dawn_ext::WGPUSType_DawnTogglesDescriptor,
+            },
+            enabledToggleCount: enabled_ptrs.len(),
+            enabledToggles: enabled_ptrs.as_ptr(),
+            disabledToggleCount: disabled_ptrs.len(),
+            disabledToggles: disabled_ptrs.as_ptr(),
+        };
+        let mut strings = enabled;
+        strings.extend(disabled);
+        Ok(Some(Box::new(TogglesChain {
+            _strings: strings,
+            _enabled: enabled_ptrs,
+            _disabled: disabled_ptrs,
+            desc,
+        })))
+    }
+
+    /// The chain link to put in a descriptor's `nextInChain` (null for no toggles).
+    pub(crate) fn chain_ptr(chain: &mut Option<Box<Self>>) -> *mut sys::WGPUChainedStruct {
+        match chain {
+            Some(c) => (&mut c.desc.chain) as *mut sys::WGPUChainedStruct,
+            None => std::ptr::null_mut(),
+        }
+    }
+}
+
+impl Instance {
+    /// Creates an instance with default options.
+    #[doc(alias = "wgpuCreateInstance")]
+    pub fn new() -> Result<Self> {
+        Self::with_descriptor(&InstanceDescriptor::default())
+    }
+
+    /// Creates an instance with `desc`'s toggles.
+    #[doc(alias = "wgpuCreateInstance")]
+    pub fn with_descriptor(desc: &InstanceDescriptor<'_>) -> Result<Self> {
+        let features = [sys::WGPUInstanceFeatureName_TimedWaitAny];
+        let mut toggles = TogglesChain::new(&desc.toggles)?;
+        let c_desc = sys::WGPUInstanceDescriptor {
+            nextInChain: TogglesChain::chain_ptr(&mut toggles),
+            requiredFeatureCount: features.len(),
+            requiredFeatures: features.as_ptr(),
+            requiredLimits: std::ptr::null(),
+        };
+        // SAFETY: the descriptor and everything it points at live across the call.
+        let raw = unsafe { RawInstance::from_raw(sys::wgpuCreateInstance(&c_desc)) }.ok_or_else(
+            || {
+                Error::new(
+                    ErrorKind::Unavailable,
+                    "wgpuCreateInstance failed (see Dawn's log above)",
+                )
+            },
+        )?;
+        Ok(Instance {
+            raw,
+            pump: Arc::default(),
+        })
+    }
+
+    /// The raw `WGPUInstance`, still owned by `self`.
+    pub fn as_raw(&self) -> sys::WGPUInstance {
+        self.raw.as_raw()
+    }
+
+    /// Asks for an adapter matching `options`. The result is [`ErrorKind::Unavailable`] when none matches.
+    #[doc(alias = "wgpuInstanceRequestAdapter")]
+    pub fn request_adapter(&self, options: &RequestAdapterOptions<'_>) -> Pending<Adapter> {
+        let mut toggles = match TogglesChain::new(&options.toggles) {
+            Ok(t) => t,
+            Err(e) => return Pending::ready(Err(e)),
+        };
+        let c_options = sys::WGPURequestAdapterOptions {
+            nextInChain: TogglesChain::chain_ptr(&mut toggles),
+            featureLevel: options.feature_level.0,
+            powerPreference: options.power_preference.0,
+            forceFallbackAdapter: options.force_fallback_adapter as sys::WGPUBool,
+            backendType: options.backend_type.0,
+            compatibleSurface: std::ptr::null_mut(),
+        };
+        let slot = Slot::<Adapter>::new();
+        let info = sys::WGPURequestAdapterCallbackInfo {
+            nextInChain: std::ptr::null_mut(),
+            mode: future::mode(),
+            callback: Some(on_adapter),
+            userdata1: slot.userdata(),
+            userdata2: Box::into_raw(Box::new(self.clone())) as *mut c_void,
+        };
+        // SAFETY: options live across the call; the callback takes back both userdata.
+        let future = unsafe { sys::wgpuInstanceRequestAdapter(self.as_raw(), &c_options, info) };
+        Pending::new(self, future, slot)
+    }
+
+    /// Fires the callbacks of operations that have completed (`wgpuInstanceProcessEvents`). Waiting on a
+    /// [`Pending`] does this for its own operation; call this only to drive callbacks you registered elsewhere.
+    #[doc(alias = "wgpuInstanceProcessEvents")]
+    pub fn process_events(&self) {
+        // SAFETY: live instance.
+        unsafe { sys::wgpuInstanceProcessEvents(self.as_raw()) }
+    }
+
+    /// Waits up to `timeout` for `future`; `Ok(true)` once it has completed (its callback has run).
+    pub(crate) fn wait_any(&self, future: sys::WGPUFuture, timeout: Duration) -> Result<bool> {
+        let mut info = sys::WGPUFutureWaitInfo {
+            future,
+            completed: 0,
+        };
+        let nanos = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
+        // SAFETY: one valid wait info.
+        let status = unsafe { sys::wgpuInstanceWaitAny(self.as_raw(), 1, &mut info, nanos) };
+        match status {
+            sys::WGPUWaitStatus_Success => Ok(info.completed != 0),
+            sys::WGPUWaitStatus_TimedOut => Ok(false),
+            other => Err(Error::new(
+                ErrorKind::Internal,
+                format!("wgpuInstanceWaitAny failed with status {other}"),
+            )),
+        }
+    }
+
+    /// Has the event pump wait on `future`, so that the task polling it is woken when it completes.
+    pub(crate) fn pump(&self, future: sys::WGPUFuture) {
+        let mut pump = self.pump.lock();
+        if !pump.queue.iter().any(|f| f.id == future.id) {
+            pump.queue.push_back(future);
+        }
+        if !pump.running {
+            pump.running = true;
+            let instance = self.clone();
+            std::thread::Builder::new()
+                .name("dawn-event-pump".into())
+                .spawn(move || instance.run_pump())
+                .expect("spawning the Dawn event pump thread");
+        }
+    }
+
+    /// The pump: waits on the registered futures one at a time in short timed waits, rotating between them,
+    /// and exits (dropping its instance reference) as soon as none is left.
+    fn run_pump(&self) {
+        const SLICE: Duration = Duration::from_millis(5);
+        loop {
+            let next = {
+                let mut pump = self.pump.lock();
+                match pump.queue.pop_front() {
+                    Some(f) => f,
+                    None => {
+                        pump.running = false;
+                        return;
+                    }
+                }
+            };
+            match self.wait_any(next, SLICE) {
+                Ok(false) => self.pump.lock().queue.push_back(next),
+                // Completed (its callback woke the task), or the wait itself failed: the task's next poll
+                // sees the same failure.
+                Ok(true) | Err(_) => {}
+            }
+        }
+    }
+}
+
+/// The event pump's state: the futures that tasks wait on, and whether its thread runs.
+#[derive(Default)]
+struct PumpState {
+    queue: VecDeque<sys::WGPUFuture>,
+    running: bool,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Instance({:p})", self.as_raw())
+    }
+}
+
+unsafe extern "C" fn on_adapter(
+    status: sys::WGPURequestAdapterStatus,
+    adapter: sys::WGPUAdapter,
+    message: sys::WGPUStringView,
+    userdata1: *mut c_void,
+    userdata2: *mut c_void,
+) {
+    // SAFETY: userdata2 is the boxed instance `request_adapter` leaked for this call.
+    let instance = unsafe { Box::from_raw(userdata2 as *mut Instance) };
+    // SAFETY: userdata1 is the slot `request_adapter` registered; the message lives during the call.
+    unsafe {
+        future::complete::<Adapter>(userdata1, move || {
+            let message = string::to_string(message);
+            match status {
+                sys::WGPURequestAdapterStatus_Success => Adapter::from_raw(adapter, *instance)
+                    .ok_or_else(|| Error::new(ErrorKind::Internal, "Dawn returned a null adapter")),
+                sys::WGPURequestAdapterStatus_CallbackCancelled => {
+                    Err(Error::new(ErrorKind::Cancelled, message))
+                }
+                sys::WGPURequestAdapterStatus_Unavailable => Err(Error::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "no adapter matches the request (RequestAdapterStatus::Unavailable): {message}"
+                    ),
+                )),
+                _ => Err(Error::new(
+                    ErrorKind::Unavailable,
+                    format!("RequestAdapterStatus::Error: {message}"),
+                )),
+            }
+        })
+    }
+}

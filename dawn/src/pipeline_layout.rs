@@ -1,0 +1,45 @@
+//! [`PipelineLayout`]: the bind group layouts a pipeline uses.
+
+use crate::handle::handle;
+use crate::{BindGroupLayout, Device, string};
+use dawn_sys as sys;
+
+handle! {
+    /// A pipeline layout (`WGPUPipelineLayout`, WebGPU's `GPUPipelineLayout`).
+    pub struct PipelineLayout(WGPUPipelineLayoutImpl, wgpuPipelineLayoutAddRef, wgpuPipelineLayoutRelease);
+}
+
+// SAFETY: immutable once created; the device is internally synchronized.
+unsafe impl Send for PipelineLayout {}
+unsafe impl Sync for PipelineLayout {}
+
+/// Options of [`Device::create_pipeline_layout`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PipelineLayoutDescriptor<'a> {
+    /// A label for Dawn's messages.
+    pub label: &'a str,
+    /// The layouts of bind groups 0, 1, ...
+    pub bind_group_layouts: &'a [BindGroupLayout],
+    /// Bytes of immediate data (0 for none).
+    pub immediate_size: u32,
+}
+
+impl Device {
+    /// Creates a pipeline layout.
+    #[doc(alias = "wgpuDeviceCreatePipelineLayout")]
+    pub fn create_pipeline_layout(&self, desc: &PipelineLayoutDescriptor<'_>) -> PipelineLayout {
+        let c_desc = sys::WGPUPipelineLayoutDescriptor {
+            nextInChain: std::ptr::null_mut(),
+            label: string::view(desc.label),
+            bindGroupLayoutCount: desc.bind_group_layouts.len(),
+            // `BindGroupLayout` is a transparent non-null handle: the slice is a C array of handles.
+            bindGroupLayouts: desc.bind_group_layouts.as_ptr().cast(),
+            immediateSize: desc.immediate_size,
+        };
+        // SAFETY: live device; the descriptor lives across the call.
+        unsafe {
+            PipelineLayout::from_raw(sys::wgpuDeviceCreatePipelineLayout(self.as_raw(), &c_desc))
+        }
+        .expect("wgpuDeviceCreatePipelineLayout returned null")
+    }
+}

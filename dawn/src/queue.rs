@@ -1,0 +1,148 @@
+//! [`Queue`]: submits command buffers and uploads data.
+
+use crate::device::DeviceShared;
+use crate::future::{self, Pending, Slot};
+use crate::handle::handle;
+use crate::{Buffer, BufferUsage, CommandBuffer, Error, ErrorKind, Result, string};
+use dawn_sys as sys;
+use std::ffi::c_void;
+use std::sync::Arc;
+
+handle! {
+    /// The bare `WGPUQueue` reference.
+    pub(crate) struct RawQueue(WGPUQueueImpl, wgpuQueueAddRef, wgpuQueueRelease);
+}
+
+/// A device's queue (`WGPUQueue`, WebGPU's `GPUQueue`). Get it with [`Device::queue`](crate::Device::queue).
+#[derive(Clone)]
+pub struct Queue {
+    raw: RawQueue,
+    device: Arc<DeviceShared>,
+}
+
+// SAFETY: the queue belongs to a device created with ImplicitDeviceSynchronization.
+unsafe impl Send for Queue {}
+unsafe impl Sync for Queue {}
+
+impl Queue {
+    pub(crate) fn from_raw(raw: sys::WGPUQueue, device: Arc<DeviceShared>) -> Self {
+        // SAFETY: Dawn returned a new reference (wgpuDeviceGetQueue never returns null for a live device).
+        let raw = unsafe { RawQueue::from_raw(raw) }.expect("wgpuDeviceGetQueue returned null");
+        Queue { raw, device }
+    }
+
+    /// The raw `WGPUQueue`, still owned by `self`.
+    pub fn as_raw(&self) -> sys::WGPUQueue {
+        self.raw.as_raw()
+    }
+
+    /// Submits command buffers for execution, in order (one `wgpuQueueSubmit`). Submitting a command
+    /// buffer twice is a validation error.
+    #[doc(alias = "wgpuQueueSubmit")]
+    #[inline]
+    pub fn submit(&self, command_buffers: &[CommandBuffer]) {
+        // SAFETY: `CommandBuffer` is a transparent non-null handle, so the slice is a C array of handles.
+        unsafe {
+            sys::wgpuQueueSubmit(
+                self.as_raw(),
+                command_buffers.len(),
+                command_buffers.as_ptr().cast::<sys::WGPUCommandBuffer>(),
+            )
+        }
+    }
+
+    /// Writes `data` into `buffer` at `offset` (one `wgpuQueueWriteBuffer`; Dawn copies the data before
+    /// returning). The buffer needs `CopyDst`, the offset and size must be multiples of 4 and in bounds:
+    /// otherwise [`ErrorKind::InvalidUse`] and nothing is written.
+    #[doc(alias = "wgpuQueueWriteBuffer")]
+    #[inline]
+    pub fn write_buffer<T: bytemuck::NoUninit>(
+        &self,
+        buffer: &Buffer,
+        offset: u64,
+        data: &[T],
+    ) -> Result<()> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        let len = bytes.len() as u64;
+        if !buffer.usage().contains(BufferUsage::CopyDst) {
+            return Err(Error::invalid_use(format!(
+                "write_buffer needs usage CopyDst; the buffer has {:?}",
+                buffer.usage()
+            )));
+        }
+        if offset % 4 != 0
+            || len % 4 != 0
+            || offset
+                .checked_add(len)
+                .is_none_or(|end| end > buffer.size())
+        {
+            return Err(Error::invalid_use(format!(
+                "write_buffer of {len} bytes at {offset}: offset and size must be multiples of 4 within the {} bytes",
+                buffer.size()
+            )));
+        }
+        // SAFETY: live queue and buffer; `bytes` is readable for its length during the call.
+        unsafe {
+            sys::wgpuQueueWriteBuffer(
+                self.as_raw(),
+                buffer.as_raw(),
+                offset,
+                bytes.as_ptr().cast(),
+                bytes.len(),
+            )
+        };
+        Ok(())
+    }
+
+    /// Resolves when all work submitted so far has completed.
+    #[doc(alias = "wgpuQueueOnSubmittedWorkDone")]
+    pub fn on_submitted_work_done(&self) -> Pending<()> {
+        let slot = Slot::<()>::new();
+        let info = sys::WGPUQueueWorkDoneCallbackInfo {
+            nextInChain: std::ptr::null_mut(),
+            mode: future::mode(),
+            callback: Some(on_work_done),
+            userdata1: slot.userdata(),
+            userdata2: Arc::into_raw(self.device.clone()) as *mut c_void,
+        };
+        // SAFETY: live queue; the callback takes its userdata back.
+        let future = unsafe { sys::wgpuQueueOnSubmittedWorkDone(self.as_raw(), info) };
+        Pending::new(&self.device.instance, future, slot)
+    }
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Queue({:p})", self.as_raw())
+    }
+}
+
+unsafe extern "C" fn on_work_done(
+    status: sys::WGPUQueueWorkDoneStatus,
+    message: sys::WGPUStringView,
+    userdata1: *mut c_void,
+    userdata2: *mut c_void,
+) {
+    // SAFETY: userdata2 is the device reference leaked for this call.
+    let device = unsafe { Arc::from_raw(userdata2 as *const DeviceShared) };
+    // SAFETY: userdata1 is the registered slot; the message lives during the call.
+    unsafe {
+        future::complete::<()>(userdata1, || {
+            let message = string::to_string(message);
+            match status {
+                sys::WGPUQueueWorkDoneStatus_Success => Ok(()),
+                sys::WGPUQueueWorkDoneStatus_CallbackCancelled => {
+                    Err(Error::new(ErrorKind::Cancelled, message))
+                }
+                _ if device.is_lost() => Err(Error::new(
+                    ErrorKind::DeviceLost,
+                    format!("the device was lost: {message}"),
+                )),
+                _ => Err(Error::new(
+                    ErrorKind::Internal,
+                    format!("QueueWorkDoneStatus::Error: {message}"),
+                )),
+            }
+        })
+    }
+}

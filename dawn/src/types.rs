@@ -1,0 +1,336 @@
+//! WebGPU enums and bitmasks as newtypes over the C values.
+//!
+//! Each enum is a `#[repr(transparent)]` newtype with one associated constant per value (named as in Dawn's
+//! `webgpu_cpp.h`), so any value Dawn hands back, even one this crate does not know, stays sound and prints as
+//! its number. Bitmasks are newtypes with `|`, `&` and [`contains`](BufferUsage::contains).
+
+use dawn_sys as sys;
+
+/// Declares an enum newtype over a C enum.
+macro_rules! c_enum {
+    ($(#[$meta:meta])* $name:ident($c:ident) { $($(#[$vmeta:meta])* $variant:ident = $value:ident,)* }) => {
+        $(#[$meta])*
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        pub struct $name(pub sys::$c);
+
+        #[allow(non_upper_case_globals)]
+        impl $name {
+            $($(#[$vmeta])* pub const $variant: Self = Self(sys::$value);)*
+
+            /// Every value this crate knows, with its name.
+            pub const ALL: &'static [(Self, &'static str)] = &[$((Self::$variant, stringify!($variant)),)*];
+
+            /// The value's name as in `webgpu.h`, or `None` for a value this crate does not know.
+            pub fn name(self) -> Option<&'static str> {
+                Self::ALL.iter().find(|(v, _)| *v == self).map(|(_, n)| *n)
+            }
+        }
+
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                match self.name() {
+                    Some(n) => f.write_str(n),
+                    None => write!(f, "{}({:#x})", stringify!($name), self.0),
+                }
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                core::fmt::Debug::fmt(self, f)
+            }
+        }
+    };
+}
+
+/// Declares a bitmask newtype over a C flags type.
+macro_rules! c_flags {
+    ($(#[$meta:meta])* $name:ident($c:ident) { $($(#[$vmeta:meta])* $flag:ident = $value:ident,)* }) => {
+        $(#[$meta])*
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name(pub sys::$c);
+
+        #[allow(non_upper_case_globals)]
+        impl $name {
+            /// No flag set.
+            pub const None: Self = Self(0);
+            $($(#[$vmeta])* pub const $flag: Self = Self(sys::$value);)*
+
+            /// Every flag this crate knows, with its name.
+            pub const ALL: &'static [(Self, &'static str)] = &[$((Self::$flag, stringify!($flag)),)*];
+
+            /// The raw bits.
+            pub const fn bits(self) -> sys::$c {
+                self.0
+            }
+
+            /// Whether every flag of `other` is set in `self`.
+            pub const fn contains(self, other: Self) -> bool {
+                self.0 & other.0 == other.0
+            }
+
+            /// Whether any flag of `other` is set in `self`.
+            pub const fn intersects(self, other: Self) -> bool {
+                self.0 & other.0 != 0
+            }
+
+            /// Whether no flag is set.
+            pub const fn is_empty(self) -> bool {
+                self.0 == 0
+            }
+        }
+
+        impl core::ops::BitOr for $name {
+            type Output = Self;
+            fn bitor(self, rhs: Self) -> Self {
+                Self(self.0 | rhs.0)
+            }
+        }
+
+        impl core::ops::BitOrAssign for $name {
+            fn bitor_assign(&mut self, rhs: Self) {
+                self.0 |= rhs.0;
+            }
+        }
+
+        impl core::ops::BitAnd for $name {
+            type Output = Self;
+            fn bitand(self, rhs: Self) -> Self {
+                Self(self.0 & rhs.0)
+            }
+        }
+
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                if self.0 == 0 {
+                    return f.write_str("None");
+                }
+                let mut rest = self.0;
+                let mut first = true;
+                for (flag, name) in Self::ALL {
+                    if self.contains(*flag) {
+                        if !first {
+                            f.write_str(" | ")?;
+                        }
+                        f.write_str(name)?;
+                        first = false;
+                        rest &= !flag.0;
+                    }
+                }
+                if rest != 0 {
+                    if !first {
+                        f.write_str(" | ")?;
+                    }
+                    write!(f, "{:#x}", rest)?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use c_enum;
+
+c_enum! {
+    /// The graphics API an adapter runs on (`WGPUBackendType`).
+    BackendType(WGPUBackendType) {
+        /// No preference (in requests) or not known.
+        Undefined = WGPUBackendType_Undefined,
+        /// Dawn's null backend.
+        Null = WGPUBackendType_Null,
+        /// WebGPU in a browser.
+        WebGPU = WGPUBackendType_WebGPU,
+        /// Direct3D 11.
+        D3D11 = WGPUBackendType_D3D11,
+        /// Direct3D 12.
+        D3D12 = WGPUBackendType_D3D12,
+        /// Metal.
+        Metal = WGPUBackendType_Metal,
+        /// Vulkan.
+        Vulkan = WGPUBackendType_Vulkan,
+        /// OpenGL.
+        OpenGL = WGPUBackendType_OpenGL,
+        /// OpenGL ES.
+        OpenGLES = WGPUBackendType_OpenGLES,
+    }
+}
+
+c_enum! {
+    /// What kind of processor an adapter is (`WGPUAdapterType`).
+    AdapterType(WGPUAdapterType) {
+        /// A discrete GPU.
+        DiscreteGPU = WGPUAdapterType_DiscreteGPU,
+        /// An integrated GPU.
+        IntegratedGPU = WGPUAdapterType_IntegratedGPU,
+        /// A CPU implementation (lavapipe, SwiftShader).
+        CPU = WGPUAdapterType_CPU,
+        /// Not known.
+        Unknown = WGPUAdapterType_Unknown,
+    }
+}
+
+c_enum! {
+    /// Which adapter to prefer when several exist (`WGPUPowerPreference`).
+    PowerPreference(WGPUPowerPreference) {
+        /// No preference.
+        Undefined = WGPUPowerPreference_Undefined,
+        /// Prefer the adapter that draws less power.
+        LowPower = WGPUPowerPreference_LowPower,
+        /// Prefer the fastest adapter.
+        HighPerformance = WGPUPowerPreference_HighPerformance,
+    }
+}
+
+c_enum! {
+    /// The WebGPU feature level of an adapter request (`WGPUFeatureLevel`).
+    FeatureLevel(WGPUFeatureLevel) {
+        /// The default (core).
+        Undefined = WGPUFeatureLevel_Undefined,
+        /// The compatibility subset.
+        Compatibility = WGPUFeatureLevel_Compatibility,
+        /// Core WebGPU.
+        Core = WGPUFeatureLevel_Core,
+    }
+}
+
+c_enum! {
+    /// Whether a buffer is mapped (`WGPUBufferMapState`).
+    BufferMapState(WGPUBufferMapState) {
+        /// Not mapped and no map pending.
+        Unmapped = WGPUBufferMapState_Unmapped,
+        /// A `map_async` is in flight.
+        Pending = WGPUBufferMapState_Pending,
+        /// Mapped: ranges may be read or written.
+        Mapped = WGPUBufferMapState_Mapped,
+    }
+}
+
+c_enum! {
+    /// How a buffer binding is used by shaders (`WGPUBufferBindingType`).
+    BufferBindingType(WGPUBufferBindingType) {
+        /// The entry binds no buffer.
+        BindingNotUsed = WGPUBufferBindingType_BindingNotUsed,
+        /// Use the default (uniform).
+        Undefined = WGPUBufferBindingType_Undefined,
+        /// `var<uniform>`.
+        Uniform = WGPUBufferBindingType_Uniform,
+        /// `var<storage, read_write>`.
+        Storage = WGPUBufferBindingType_Storage,
+        /// `var<storage, read>`.
+        ReadOnlyStorage = WGPUBufferBindingType_ReadOnlyStorage,
+    }
+}
+
+c_enum! {
+    /// Which errors an error scope catches (`WGPUErrorFilter`).
+    ErrorFilter(WGPUErrorFilter) {
+        /// Validation errors.
+        Validation = WGPUErrorFilter_Validation,
+        /// Out-of-memory errors.
+        OutOfMemory = WGPUErrorFilter_OutOfMemory,
+        /// Internal errors.
+        Internal = WGPUErrorFilter_Internal,
+    }
+}
+
+c_enum! {
+    /// The kind of a reported error (`WGPUErrorType`).
+    ErrorType(WGPUErrorType) {
+        /// No error.
+        NoError = WGPUErrorType_NoError,
+        /// A validation error.
+        Validation = WGPUErrorType_Validation,
+        /// Out of memory.
+        OutOfMemory = WGPUErrorType_OutOfMemory,
+        /// An internal error.
+        Internal = WGPUErrorType_Internal,
+        /// Unknown.
+        Unknown = WGPUErrorType_Unknown,
+    }
+}
+
+c_enum! {
+    /// The kind of queries a query set holds (`WGPUQueryType`).
+    QueryType(WGPUQueryType) {
+        /// Occlusion queries (render passes).
+        Occlusion = WGPUQueryType_Occlusion,
+        /// GPU timestamps in nanoseconds (needs [`FeatureName::TimestampQuery`](crate::FeatureName::TimestampQuery)).
+        Timestamp = WGPUQueryType_Timestamp,
+    }
+}
+
+c_enum! {
+    /// Why a device was lost (`WGPUDeviceLostReason`).
+    DeviceLostReason(WGPUDeviceLostReason) {
+        /// Lost for a reason Dawn did not say (a driver reset, [`Device::force_loss`](crate::Device::force_loss)...).
+        Unknown = WGPUDeviceLostReason_Unknown,
+        /// [`Device::destroy`](crate::Device::destroy) was called, or the last reference dropped.
+        Destroyed = WGPUDeviceLostReason_Destroyed,
+        /// The instance went away before the device was lost.
+        CallbackCancelled = WGPUDeviceLostReason_CallbackCancelled,
+        /// The device request failed.
+        FailedCreation = WGPUDeviceLostReason_FailedCreation,
+    }
+}
+
+c_enum! {
+    /// The severity of a shader compilation message (`WGPUCompilationMessageType`).
+    CompilationMessageType(WGPUCompilationMessageType) {
+        /// An error: the module is invalid.
+        Error = WGPUCompilationMessageType_Error,
+        /// A warning.
+        Warning = WGPUCompilationMessageType_Warning,
+        /// Information.
+        Info = WGPUCompilationMessageType_Info,
+    }
+}
+
+c_flags! {
+    /// How a buffer may be used (`WGPUBufferUsage`).
+    BufferUsage(WGPUBufferUsage) {
+        /// Mappable for reading; may be combined only with `CopyDst`.
+        MapRead = WGPUBufferUsage_MapRead,
+        /// Mappable for writing; may be combined only with `CopySrc`.
+        MapWrite = WGPUBufferUsage_MapWrite,
+        /// Source of copies.
+        CopySrc = WGPUBufferUsage_CopySrc,
+        /// Destination of copies and `Queue::write_buffer`.
+        CopyDst = WGPUBufferUsage_CopyDst,
+        /// Index buffer.
+        Index = WGPUBufferUsage_Index,
+        /// Vertex buffer.
+        Vertex = WGPUBufferUsage_Vertex,
+        /// Uniform buffer binding.
+        Uniform = WGPUBufferUsage_Uniform,
+        /// Storage buffer binding.
+        Storage = WGPUBufferUsage_Storage,
+        /// Indirect dispatch or draw arguments.
+        Indirect = WGPUBufferUsage_Indirect,
+        /// Destination of `resolve_query_set`.
+        QueryResolve = WGPUBufferUsage_QueryResolve,
+    }
+}
+
+c_flags! {
+    /// The access a `map_async` asks for (`WGPUMapMode`).
+    MapMode(WGPUMapMode) {
+        /// Map for reading (the buffer needs `BufferUsage::MapRead`).
+        Read = WGPUMapMode_Read,
+        /// Map for writing (the buffer needs `BufferUsage::MapWrite`).
+        Write = WGPUMapMode_Write,
+    }
+}
+
+c_flags! {
+    /// Shader stages that see a binding (`WGPUShaderStage`).
+    ShaderStage(WGPUShaderStage) {
+        /// Vertex shaders.
+        Vertex = WGPUShaderStage_Vertex,
+        /// Fragment shaders.
+        Fragment = WGPUShaderStage_Fragment,
+        /// Compute shaders.
+        Compute = WGPUShaderStage_Compute,
+    }
+}

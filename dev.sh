@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The project's commands. Each installs what it needs first (scripts/setup.sh, idempotent).
+#   ./dev.sh demo    run the main demo (examples/adapter_info.rs)
+#   ./dev.sh test    run every test (the command CI runs)
+#   ./dev.sh lint    rustfmt and clippy, warnings as errors
+#   ./dev.sh bench   the benchmark table (pass --quick for a short run)
+#   ./dev.sh setup   only install (apt packages, the pinned Dawn kit)
+set -euo pipefail
+cd "$(dirname "$0")"
+# The Vulkan loader warns without a runtime dir.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/dawn-rs-runtime}"
+mkdir -p "$XDG_RUNTIME_DIR"
+
+command="${1:-}"
+[ $# -gt 0 ] && shift
+case "$command" in
+  setup)
+    bash scripts/setup.sh ;;
+  demo)
+    bash scripts/setup.sh
+    cargo run --example adapter_info "$@" ;;
+  test)
+    bash scripts/setup.sh
+    cargo test --workspace "$@"
+    # The run-time loader: with the linked externs, and alone (nothing linked at build time).
+    cargo test -p dawn-sys --features dynamic --test compute_dynamic
+    cargo test -p dawn-sys --no-default-features --features dynamic --test compute_dynamic ;;
+  lint)
+    bash scripts/setup.sh
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p dawn-sys --all-targets --features dynamic -- -D warnings ;;
+  bench)
+    bash scripts/setup.sh
+    cargo run --release --example bench -- "$@" ;;
+  *)
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2 ;;
+esac
