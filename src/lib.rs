@@ -1,1 +1,67 @@
 //! Helpers shared by the workspace's integration tests, examples and benchmarks (not published).
+
+use dawn::{Adapter, Device, DeviceDescriptor, Error, FeatureName, Instance, Limits, Queue, RequestAdapterOptions};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long tests wait on any single GPU operation before failing instead of hanging.
+pub const WAIT: Duration = Duration::from_secs(60);
+
+/// An instance, adapter and device, with every uncaptured error recorded.
+pub struct Gpu {
+    /// The instance.
+    pub instance: Instance,
+    /// The adapter (the default one: lavapipe on CI).
+    pub adapter: Adapter,
+    /// The device.
+    pub device: Device,
+    /// Its queue.
+    pub queue: Queue,
+    /// Errors no error scope caught, in order.
+    pub uncaptured: Arc<Mutex<Vec<Error>>>,
+}
+
+impl Gpu {
+    /// A device with `TimestampQuery` when the adapter has it, and default limits.
+    pub fn new() -> Gpu {
+        Gpu::with(&[], None)
+    }
+
+    /// A device with `features` (plus `TimestampQuery` when available) and `limits`.
+    pub fn with(features: &[FeatureName], limits: Option<&Limits>) -> Gpu {
+        let instance = Instance::new().expect("creating a Dawn instance");
+        let adapter = instance
+            .request_adapter(&RequestAdapterOptions::default())
+            .wait_timeout(WAIT)
+            .expect("no adapter: is lavapipe (Mesa 25) installed? run ./dev.sh setup");
+        let mut features = features.to_vec();
+        if adapter.has_feature(FeatureName::TimestampQuery) {
+            features.push(FeatureName::TimestampQuery);
+        }
+        let uncaptured = Arc::new(Mutex::new(Vec::new()));
+        let sink = uncaptured.clone();
+        let device = adapter
+            .request_device(&DeviceDescriptor {
+                label: "test device",
+                required_features: &features,
+                required_limits: limits,
+                on_uncaptured_error: Some(Arc::new(move |e: &Error| sink.lock().unwrap().push(e.clone()))),
+                ..Default::default()
+            })
+            .wait_timeout(WAIT)
+            .expect("requesting a device");
+        let queue = device.queue();
+        Gpu { instance, adapter, device, queue, uncaptured }
+    }
+
+    /// Takes the uncaptured errors recorded so far.
+    pub fn take_uncaptured(&self) -> Vec<Error> {
+        std::mem::take(&mut self.uncaptured.lock().unwrap())
+    }
+}
+
+impl Default for Gpu {
+    fn default() -> Self {
+        Gpu::new()
+    }
+}
