@@ -7,17 +7,17 @@ c_enum! {
     /// The component type of a subgroup matrix (Dawn's `WGPUSubgroupMatrixComponentType`).
     SubgroupMatrixComponentType(WGPUSubgroupMatrixComponentType) {
         /// `f32`.
-        F32 = WGPUSubgroupMatrixComponentType_F32,
+        F32 = sys::WGPUSubgroupMatrixComponentType_F32,
         /// `f16`.
-        F16 = WGPUSubgroupMatrixComponentType_F16,
+        F16 = sys::WGPUSubgroupMatrixComponentType_F16,
         /// `u32`.
-        U32 = WGPUSubgroupMatrixComponentType_U32,
+        U32 = sys::WGPUSubgroupMatrixComponentType_U32,
         /// `i32`.
-        I32 = WGPUSubgroupMatrixComponentType_I32,
+        I32 = sys::WGPUSubgroupMatrixComponentType_I32,
         /// `u8`, packed four to a 32-bit word.
-        U8 = WGPUSubgroupMatrixComponentType_U8,
+        U8 = sys::WGPUSubgroupMatrixComponentType_U8,
         /// `i8`, packed four to a 32-bit word.
-        I8 = WGPUSubgroupMatrixComponentType_I8,
+        I8 = sys::WGPUSubgroupMatrixComponentType_I8,
     }
 }
 

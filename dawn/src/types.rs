@@ -8,7 +8,7 @@ use dawn_sys as sys;
 
 /// Declares an enum newtype over a C enum.
 macro_rules! c_enum {
-    ($(#[$meta:meta])* $name:ident($c:ident) { $($(#[$vmeta:meta])* $variant:ident = $value:ident,)* }) => {
+    ($(#[$meta:meta])* $name:ident($c:ident) { $($(#[$vmeta:meta])* $variant:ident = $value:path,)* }) => {
         $(#[$meta])*
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -16,7 +16,7 @@ macro_rules! c_enum {
 
         #[allow(non_upper_case_globals)]
         impl $name {
-            $($(#[$vmeta])* pub const $variant: Self = Self(sys::$value);)*
+            $($(#[$vmeta])* pub const $variant: Self = Self($value);)*
 
             /// Every value this crate knows, with its name.
             pub const ALL: &'static [(Self, &'static str)] = &[$((Self::$variant, stringify!($variant)),)*];
@@ -46,7 +46,7 @@ macro_rules! c_enum {
 
 /// Declares a bitmask newtype over a C flags type.
 macro_rules! c_flags {
-    ($(#[$meta:meta])* $name:ident($c:ident) { $($(#[$vmeta:meta])* $flag:ident = $value:ident,)* }) => {
+    ($(#[$meta:meta])* $name:ident($c:ident) { $($(#[$vmeta:meta])* $flag:ident = $value:path,)* }) => {
         $(#[$meta])*
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -56,7 +56,7 @@ macro_rules! c_flags {
         impl $name {
             /// No flag set.
             pub const None: Self = Self(0);
-            $($(#[$vmeta])* pub const $flag: Self = Self(sys::$value);)*
+            $($(#[$vmeta])* pub const $flag: Self = Self($value);)*
 
             /// Every flag this crate knows, with its name.
             pub const ALL: &'static [(Self, &'static str)] = &[$((Self::$flag, stringify!($flag)),)*];
@@ -137,23 +137,23 @@ c_enum! {
     /// The graphics API an adapter runs on (`WGPUBackendType`).
     BackendType(WGPUBackendType) {
         /// No preference (in requests) or not known.
-        Undefined = WGPUBackendType_Undefined,
+        Undefined = sys::WGPUBackendType_Undefined,
         /// Dawn's null backend.
-        Null = WGPUBackendType_Null,
+        Null = sys::WGPUBackendType_Null,
         /// WebGPU in a browser.
-        WebGPU = WGPUBackendType_WebGPU,
+        WebGPU = sys::WGPUBackendType_WebGPU,
         /// Direct3D 11.
-        D3D11 = WGPUBackendType_D3D11,
+        D3D11 = sys::WGPUBackendType_D3D11,
         /// Direct3D 12.
-        D3D12 = WGPUBackendType_D3D12,
+        D3D12 = sys::WGPUBackendType_D3D12,
         /// Metal.
-        Metal = WGPUBackendType_Metal,
+        Metal = sys::WGPUBackendType_Metal,
         /// Vulkan.
-        Vulkan = WGPUBackendType_Vulkan,
+        Vulkan = sys::WGPUBackendType_Vulkan,
         /// OpenGL.
-        OpenGL = WGPUBackendType_OpenGL,
+        OpenGL = sys::WGPUBackendType_OpenGL,
         /// OpenGL ES.
-        OpenGLES = WGPUBackendType_OpenGLES,
+        OpenGLES = sys::WGPUBackendType_OpenGLES,
     }
 }
 
@@ -161,13 +161,13 @@ c_enum! {
     /// What kind of processor an adapter is (`WGPUAdapterType`).
     AdapterType(WGPUAdapterType) {
         /// A discrete GPU.
-        DiscreteGPU = WGPUAdapterType_DiscreteGPU,
+        DiscreteGPU = sys::WGPUAdapterType_DiscreteGPU,
         /// An integrated GPU.
-        IntegratedGPU = WGPUAdapterType_IntegratedGPU,
+        IntegratedGPU = sys::WGPUAdapterType_IntegratedGPU,
         /// A CPU implementation (lavapipe, SwiftShader).
-        CPU = WGPUAdapterType_CPU,
+        CPU = sys::WGPUAdapterType_CPU,
         /// Not known.
-        Unknown = WGPUAdapterType_Unknown,
+        Unknown = sys::WGPUAdapterType_Unknown,
     }
 }
 
@@ -175,11 +175,11 @@ c_enum! {
     /// Which adapter to prefer when several exist (`WGPUPowerPreference`).
     PowerPreference(WGPUPowerPreference) {
         /// No preference.
-        Undefined = WGPUPowerPreference_Undefined,
+        Undefined = sys::WGPUPowerPreference_Undefined,
         /// Prefer the adapter that draws less power.
-        LowPower = WGPUPowerPreference_LowPower,
+        LowPower = sys::WGPUPowerPreference_LowPower,
         /// Prefer the fastest adapter.
-        HighPerformance = WGPUPowerPreference_HighPerformance,
+        HighPerformance = sys::WGPUPowerPreference_HighPerformance,
     }
 }
 
@@ -187,11 +187,11 @@ c_enum! {
     /// The WebGPU feature level of an adapter request (`WGPUFeatureLevel`).
     FeatureLevel(WGPUFeatureLevel) {
         /// The default (core).
-        Undefined = WGPUFeatureLevel_Undefined,
+        Undefined = sys::WGPUFeatureLevel_Undefined,
         /// The compatibility subset.
-        Compatibility = WGPUFeatureLevel_Compatibility,
+        Compatibility = sys::WGPUFeatureLevel_Compatibility,
         /// Core WebGPU.
-        Core = WGPUFeatureLevel_Core,
+        Core = sys::WGPUFeatureLevel_Core,
     }
 }
 
@@ -199,11 +199,11 @@ c_enum! {
     /// Whether a buffer is mapped (`WGPUBufferMapState`).
     BufferMapState(WGPUBufferMapState) {
         /// Not mapped and no map pending.
-        Unmapped = WGPUBufferMapState_Unmapped,
+        Unmapped = sys::WGPUBufferMapState_Unmapped,
         /// A `map_async` is in flight.
-        Pending = WGPUBufferMapState_Pending,
+        Pending = sys::WGPUBufferMapState_Pending,
         /// Mapped: ranges may be read or written.
-        Mapped = WGPUBufferMapState_Mapped,
+        Mapped = sys::WGPUBufferMapState_Mapped,
     }
 }
 
@@ -211,15 +211,15 @@ c_enum! {
     /// How a buffer binding is used by shaders (`WGPUBufferBindingType`).
     BufferBindingType(WGPUBufferBindingType) {
         /// The entry binds no buffer.
-        BindingNotUsed = WGPUBufferBindingType_BindingNotUsed,
+        BindingNotUsed = sys::WGPUBufferBindingType_BindingNotUsed,
         /// Use the default (uniform).
-        Undefined = WGPUBufferBindingType_Undefined,
+        Undefined = sys::WGPUBufferBindingType_Undefined,
         /// `var<uniform>`.
-        Uniform = WGPUBufferBindingType_Uniform,
+        Uniform = sys::WGPUBufferBindingType_Uniform,
         /// `var<storage, read_write>`.
-        Storage = WGPUBufferBindingType_Storage,
+        Storage = sys::WGPUBufferBindingType_Storage,
         /// `var<storage, read>`.
-        ReadOnlyStorage = WGPUBufferBindingType_ReadOnlyStorage,
+        ReadOnlyStorage = sys::WGPUBufferBindingType_ReadOnlyStorage,
     }
 }
 
@@ -227,11 +227,11 @@ c_enum! {
     /// Which errors an error scope catches (`WGPUErrorFilter`).
     ErrorFilter(WGPUErrorFilter) {
         /// Validation errors.
-        Validation = WGPUErrorFilter_Validation,
+        Validation = sys::WGPUErrorFilter_Validation,
         /// Out-of-memory errors.
-        OutOfMemory = WGPUErrorFilter_OutOfMemory,
+        OutOfMemory = sys::WGPUErrorFilter_OutOfMemory,
         /// Internal errors.
-        Internal = WGPUErrorFilter_Internal,
+        Internal = sys::WGPUErrorFilter_Internal,
     }
 }
 
@@ -239,15 +239,15 @@ c_enum! {
     /// The kind of a reported error (`WGPUErrorType`).
     ErrorType(WGPUErrorType) {
         /// No error.
-        NoError = WGPUErrorType_NoError,
+        NoError = sys::WGPUErrorType_NoError,
         /// A validation error.
-        Validation = WGPUErrorType_Validation,
+        Validation = sys::WGPUErrorType_Validation,
         /// Out of memory.
-        OutOfMemory = WGPUErrorType_OutOfMemory,
+        OutOfMemory = sys::WGPUErrorType_OutOfMemory,
         /// An internal error.
-        Internal = WGPUErrorType_Internal,
+        Internal = sys::WGPUErrorType_Internal,
         /// Unknown.
-        Unknown = WGPUErrorType_Unknown,
+        Unknown = sys::WGPUErrorType_Unknown,
     }
 }
 
@@ -255,9 +255,9 @@ c_enum! {
     /// The kind of queries a query set holds (`WGPUQueryType`).
     QueryType(WGPUQueryType) {
         /// Occlusion queries (render passes).
-        Occlusion = WGPUQueryType_Occlusion,
+        Occlusion = sys::WGPUQueryType_Occlusion,
         /// GPU timestamps in nanoseconds (needs [`FeatureName::TimestampQuery`](crate::FeatureName::TimestampQuery)).
-        Timestamp = WGPUQueryType_Timestamp,
+        Timestamp = sys::WGPUQueryType_Timestamp,
     }
 }
 
@@ -265,13 +265,13 @@ c_enum! {
     /// Why a device was lost (`WGPUDeviceLostReason`).
     DeviceLostReason(WGPUDeviceLostReason) {
         /// Lost for a reason Dawn did not say (a driver reset, [`Device::force_loss`](crate::Device::force_loss)...).
-        Unknown = WGPUDeviceLostReason_Unknown,
+        Unknown = sys::WGPUDeviceLostReason_Unknown,
         /// [`Device::destroy`](crate::Device::destroy) was called, or the last reference dropped.
-        Destroyed = WGPUDeviceLostReason_Destroyed,
+        Destroyed = sys::WGPUDeviceLostReason_Destroyed,
         /// The instance went away before the device was lost.
-        CallbackCancelled = WGPUDeviceLostReason_CallbackCancelled,
+        CallbackCancelled = sys::WGPUDeviceLostReason_CallbackCancelled,
         /// The device request failed.
-        FailedCreation = WGPUDeviceLostReason_FailedCreation,
+        FailedCreation = sys::WGPUDeviceLostReason_FailedCreation,
     }
 }
 
@@ -279,11 +279,11 @@ c_enum! {
     /// The severity of a shader compilation message (`WGPUCompilationMessageType`).
     CompilationMessageType(WGPUCompilationMessageType) {
         /// An error: the module is invalid.
-        Error = WGPUCompilationMessageType_Error,
+        Error = sys::WGPUCompilationMessageType_Error,
         /// A warning.
-        Warning = WGPUCompilationMessageType_Warning,
+        Warning = sys::WGPUCompilationMessageType_Warning,
         /// Information.
-        Info = WGPUCompilationMessageType_Info,
+        Info = sys::WGPUCompilationMessageType_Info,
     }
 }
 
@@ -291,25 +291,25 @@ c_flags! {
     /// How a buffer may be used (`WGPUBufferUsage`).
     BufferUsage(WGPUBufferUsage) {
         /// Mappable for reading; may be combined only with `CopyDst`.
-        MapRead = WGPUBufferUsage_MapRead,
+        MapRead = sys::WGPUBufferUsage_MapRead,
         /// Mappable for writing; may be combined only with `CopySrc`.
-        MapWrite = WGPUBufferUsage_MapWrite,
+        MapWrite = sys::WGPUBufferUsage_MapWrite,
         /// Source of copies.
-        CopySrc = WGPUBufferUsage_CopySrc,
+        CopySrc = sys::WGPUBufferUsage_CopySrc,
         /// Destination of copies and `Queue::write_buffer`.
-        CopyDst = WGPUBufferUsage_CopyDst,
+        CopyDst = sys::WGPUBufferUsage_CopyDst,
         /// Index buffer.
-        Index = WGPUBufferUsage_Index,
+        Index = sys::WGPUBufferUsage_Index,
         /// Vertex buffer.
-        Vertex = WGPUBufferUsage_Vertex,
+        Vertex = sys::WGPUBufferUsage_Vertex,
         /// Uniform buffer binding.
-        Uniform = WGPUBufferUsage_Uniform,
+        Uniform = sys::WGPUBufferUsage_Uniform,
         /// Storage buffer binding.
-        Storage = WGPUBufferUsage_Storage,
+        Storage = sys::WGPUBufferUsage_Storage,
         /// Indirect dispatch or draw arguments.
-        Indirect = WGPUBufferUsage_Indirect,
+        Indirect = sys::WGPUBufferUsage_Indirect,
         /// Destination of `resolve_query_set`.
-        QueryResolve = WGPUBufferUsage_QueryResolve,
+        QueryResolve = sys::WGPUBufferUsage_QueryResolve,
     }
 }
 
@@ -317,9 +317,9 @@ c_flags! {
     /// The access a `map_async` asks for (`WGPUMapMode`).
     MapMode(WGPUMapMode) {
         /// Map for reading (the buffer needs `BufferUsage::MapRead`).
-        Read = WGPUMapMode_Read,
+        Read = sys::WGPUMapMode_Read,
         /// Map for writing (the buffer needs `BufferUsage::MapWrite`).
-        Write = WGPUMapMode_Write,
+        Write = sys::WGPUMapMode_Write,
     }
 }
 
@@ -327,10 +327,10 @@ c_flags! {
     /// Shader stages that see a binding (`WGPUShaderStage`).
     ShaderStage(WGPUShaderStage) {
         /// Vertex shaders.
-        Vertex = WGPUShaderStage_Vertex,
+        Vertex = sys::WGPUShaderStage_Vertex,
         /// Fragment shaders.
-        Fragment = WGPUShaderStage_Fragment,
+        Fragment = sys::WGPUShaderStage_Fragment,
         /// Compute shaders.
-        Compute = WGPUShaderStage_Compute,
+        Compute = sys::WGPUShaderStage_Compute,
     }
 }
