@@ -1,4 +1,9 @@
 //! Helpers shared by the workspace's integration tests, examples and benchmarks (not published).
+//!
+//! The crate also compiles and runs the README's code as a doctest (module `readme`), so the tour stays true.
+
+#[doc = include_str!("../README.md")]
+mod readme {}
 
 use dawn::{Adapter, Device, DeviceDescriptor, Error, FeatureName, Instance, Limits, Queue, RequestAdapterOptions};
 use std::sync::{Arc, Mutex};

@@ -3,7 +3,7 @@
 //!
 //! # Tour
 //!
-//! ```no_run
+//! ```
 //! use dawn::*;
 //!
 //! // Instance -> adapter -> device, each request a `Pending` you can `.wait()` or `.await`.
