@@ -79,6 +79,15 @@ pub struct BindGroupDescriptor<'a> {
     pub entries: &'a [BindGroupEntry<'a>],
 }
 
+impl BindGroup {
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuBindGroupSetLabel")]
+    pub fn set_label(&self, label: &str) {
+        // SAFETY: live group; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuBindGroupSetLabel(self.as_raw(), string::view(label)) }
+    }
+}
+
 impl Device {
     /// Creates a bind group.
     #[doc(alias = "wgpuDeviceCreateBindGroup")]

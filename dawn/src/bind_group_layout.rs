@@ -99,6 +99,15 @@ pub struct BindGroupLayoutDescriptor<'a> {
     pub entries: &'a [BindGroupLayoutEntry],
 }
 
+impl BindGroupLayout {
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuBindGroupLayoutSetLabel")]
+    pub fn set_label(&self, label: &str) {
+        // SAFETY: live layout; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuBindGroupLayoutSetLabel(self.as_raw(), string::view(label)) }
+    }
+}
+
 impl Device {
     /// Creates a bind group layout.
     #[doc(alias = "wgpuDeviceCreateBindGroupLayout")]

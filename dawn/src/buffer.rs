@@ -109,6 +109,13 @@ impl Buffer {
         &self.state.device
     }
 
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuBufferSetLabel")]
+    pub fn set_label(&self, label: &str) {
+        // SAFETY: live buffer; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuBufferSetLabel(self.as_raw(), string::view(label)) }
+    }
+
     /// Whether the buffer is unmapped, has a map pending, or is mapped (as Dawn reports it).
     #[doc(alias = "wgpuBufferGetMapState")]
     pub fn map_state(&self) -> BufferMapState {
@@ -141,11 +148,7 @@ impl Buffer {
     fn sync(&self, ctx: &mut MapContext) -> BufferMapState {
         let state = self.map_state();
         match state {
-            BufferMapState::Mapped => {
-                if ctx.mapped.is_none() {
-                    ctx.mapped = ctx.pending.take();
-                }
-            }
+            BufferMapState::Mapped if ctx.mapped.is_none() => ctx.mapped = ctx.pending.take(),
             BufferMapState::Unmapped => {
                 ctx.mapped = None;
                 ctx.pending = None;
@@ -617,7 +620,7 @@ impl Device {
         let map = MapContext {
             mapped: desc
                 .mapped_at_creation
-                .then(|| (MapMode::Write, 0..desc.size)),
+                .then_some((MapMode::Write, 0..desc.size)),
             ..Default::default()
         };
         Ok(Buffer {

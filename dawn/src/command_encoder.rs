@@ -39,6 +39,22 @@ impl CommandEncoder {
         self.raw.as_raw()
     }
 
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuCommandEncoderSetLabel")]
+    pub fn set_label(&mut self, label: &str) {
+        // SAFETY: live encoder; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuCommandEncoderSetLabel(self.as_raw(), string::view(label)) }
+    }
+
+    /// Writes the GPU time into query `index` of the timestamp `query_set` once the commands before it
+    /// have run. Dawn only allows it with the `allow_unsafe_apis` toggle (a validation error otherwise);
+    /// [`ComputePassDescriptor::timestamp_writes`] is the portable way to time passes.
+    #[doc(alias = "wgpuCommandEncoderWriteTimestamp")]
+    pub fn write_timestamp(&mut self, query_set: &QuerySet, index: u32) {
+        // SAFETY: live encoder and query set.
+        unsafe { sys::wgpuCommandEncoderWriteTimestamp(self.as_raw(), query_set.as_raw(), index) }
+    }
+
     /// Begins a compute pass; the encoder is borrowed until the pass ends.
     #[doc(alias = "wgpuCommandEncoderBeginComputePass")]
     pub fn begin_compute_pass(

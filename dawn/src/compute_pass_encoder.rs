@@ -84,6 +84,31 @@ impl<'e> ComputePassEncoder<'e> {
         self.raw.as_raw()
     }
 
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuComputePassEncoderSetLabel")]
+    pub fn set_label(&mut self, label: &str) {
+        // SAFETY: live pass; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuComputePassEncoderSetLabel(self.as_raw(), string::view(label)) }
+    }
+
+    /// Sets immediate data (`var<immediate>` in WGSL) at byte `offset` for the next dispatches. The
+    /// offset and the size of `data` must be multiples of 4 and fit the pipeline layout's `immediate_size`
+    /// (a validation error otherwise).
+    #[doc(alias = "wgpuComputePassEncoderSetImmediates")]
+    #[inline]
+    pub fn set_immediates<T: bytemuck::NoUninit>(&mut self, offset: u32, data: &[T]) {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        // SAFETY: live pass; `bytes` is readable for its length during the call (Dawn copies it).
+        unsafe {
+            sys::wgpuComputePassEncoderSetImmediates(
+                self.as_raw(),
+                offset,
+                bytes.as_ptr().cast(),
+                bytes.len(),
+            )
+        }
+    }
+
     /// Sets the pipeline of the next dispatches.
     #[doc(alias = "wgpuComputePassEncoderSetPipeline")]
     #[inline]

@@ -32,6 +32,13 @@ pub struct ComputePipelineDescriptor<'a> {
 }
 
 impl ComputePipeline {
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuComputePipelineSetLabel")]
+    pub fn set_label(&self, label: &str) {
+        // SAFETY: live pipeline; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuComputePipelineSetLabel(self.as_raw(), string::view(label)) }
+    }
+
     /// The layout of bind group `index` (with an auto layout, as derived from the shader). An index out of
     /// range is a validation error.
     #[doc(alias = "wgpuComputePipelineGetBindGroupLayout")]

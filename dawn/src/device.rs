@@ -196,6 +196,13 @@ impl Device {
         &self.shared.instance
     }
 
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuDeviceSetLabel")]
+    pub fn set_label(&self, label: &str) {
+        // SAFETY: live device; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuDeviceSetLabel(self.as_raw(), string::view(label)) }
+    }
+
     /// The device's limits.
     #[doc(alias = "wgpuDeviceGetLimits")]
     pub fn limits(&self) -> Limits {
@@ -258,7 +265,7 @@ impl Device {
     pub fn lost(&self) -> Pending<DeviceLostInfo> {
         // SAFETY: live device.
         let future = unsafe { sys::wgpuDeviceGetLostFuture(self.as_raw()) };
-        Pending::new(&self.shared.instance, future, self.shared.lost.clone())
+        Pending::new(&self.shared.instance, future, self.shared.lost.clone()).spontaneous()
     }
 
     /// Destroys the device now: its resources are freed, pending operations fail with

@@ -108,6 +108,8 @@ pub(crate) fn mode() -> sys::WGPUCallbackMode {
 pub struct Pending<T> {
     slot: Arc<Slot<T>>,
     source: Option<(Instance, sys::WGPUFuture)>,
+    /// Whether a callback with userdata is still due in Dawn's event queue (see `Drop`).
+    pump_on_drop: bool,
 }
 
 impl<T: Clone> Pending<T> {
@@ -115,6 +117,7 @@ impl<T: Clone> Pending<T> {
         Pending {
             slot,
             source: Some((instance.clone(), future)),
+            pump_on_drop: true,
         }
     }
 
@@ -122,16 +125,28 @@ impl<T: Clone> Pending<T> {
     pub(crate) fn ready(result: Result<T>) -> Self {
         let slot = Slot::new();
         slot.fill(result);
-        Pending { slot, source: None }
+        Pending {
+            slot,
+            source: None,
+            pump_on_drop: false,
+        }
+    }
+
+    /// For a future whose callback is spontaneous (the device-lost one): nothing to pump when dropped.
+    pub(crate) fn spontaneous(mut self) -> Self {
+        self.pump_on_drop = false;
+        self
     }
 
     /// Blocks until the operation completes and returns its result.
+    #[doc(alias = "wgpuInstanceWaitAny")]
     pub fn wait(self) -> Result<T> {
         self.wait_until(None)
     }
 
     /// Blocks at most `timeout`; past it returns [`ErrorKind::Timeout`], and the operation goes on (wait
     /// again to get its result).
+    #[doc(alias = "wgpuInstanceWaitAny")]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<T> {
         self.wait_until(Some(Instant::now() + timeout))
     }
@@ -205,5 +220,20 @@ impl<T> std::fmt::Debug for Pending<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ready = self.slot.state.lock().result.is_some();
         f.debug_struct("Pending").field("ready", &ready).finish()
+    }
+}
+
+impl<T> Drop for Pending<T> {
+    /// Dropped before it resolved: the callback, and the references its userdata holds (an `Instance`,
+    /// a device's shared state), would wait in Dawn's event queue until something processes the instance's
+    /// events, and those references keep the instance itself alive: a leak. The event pump drives the
+    /// operation to completion instead, then lets the instance go.
+    fn drop(&mut self) {
+        if let Some((instance, future)) = &self.source
+            && self.pump_on_drop
+            && self.slot.state.lock().result.is_none()
+        {
+            instance.pump(*future);
+        }
     }
 }

@@ -3,7 +3,7 @@
 use crate::adapter::{Adapter, RequestAdapterOptions};
 use crate::future::{self, Pending, Slot};
 use crate::handle::handle;
-use crate::{Error, ErrorKind, Result, string};
+use crate::{Error, ErrorKind, InstanceFeatureName, Result, WGSLLanguageFeatureName, string};
 use dawn_sys as sys;
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -47,6 +47,13 @@ pub struct Toggles<'a> {
     pub enabled: &'a [&'a str],
     /// Toggles to turn off.
     pub disabled: &'a [&'a str],
+}
+
+/// Limits of instances (`WGPUInstanceLimits`), from [`Instance::supported_limits`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct InstanceLimits {
+    /// The most futures one timed `wgpuInstanceWaitAny` may wait on.
+    pub timed_wait_any_max_count: usize,
 }
 
 /// Options of [`Instance::with_descriptor`].
@@ -151,6 +158,84 @@ impl Instance {
         self.raw.as_raw()
     }
 
+    /// The instance features this Dawn can create instances with, in value order.
+    #[doc(alias = "wgpuGetInstanceFeatures")]
+    pub fn supported_features() -> Vec<InstanceFeatureName> {
+        // SAFETY: plain data for Dawn to fill.
+        let mut supported: sys::WGPUSupportedInstanceFeatures = unsafe { std::mem::zeroed() };
+        // SAFETY: valid out pointer.
+        unsafe { sys::wgpuGetInstanceFeatures(&mut supported) };
+        let mut list: Vec<InstanceFeatureName> = if supported.features.is_null() {
+            Vec::new()
+        } else {
+            // SAFETY: Dawn filled `featureCount` entries.
+            unsafe { std::slice::from_raw_parts(supported.features, supported.featureCount) }
+                .iter()
+                .map(|&f| InstanceFeatureName(f))
+                .collect()
+        };
+        // SAFETY: filled by Dawn above, freed once.
+        unsafe { sys::wgpuSupportedInstanceFeaturesFreeMembers(supported) };
+        list.sort();
+        list
+    }
+
+    /// Whether this Dawn can create instances with `feature`.
+    #[doc(alias = "wgpuHasInstanceFeature")]
+    pub fn has_supported_feature(feature: InstanceFeatureName) -> bool {
+        // SAFETY: a plain value in, a bool out.
+        unsafe { sys::wgpuHasInstanceFeature(feature.0) != 0 }
+    }
+
+    /// The best limits this Dawn can create instances with.
+    #[doc(alias = "wgpuGetInstanceLimits")]
+    pub fn supported_limits() -> Result<InstanceLimits> {
+        let mut limits = sys::WGPUInstanceLimits {
+            nextInChain: std::ptr::null_mut(),
+            timedWaitAnyMaxCount: 0,
+        };
+        // SAFETY: valid out pointer.
+        let status = unsafe { sys::wgpuGetInstanceLimits(&mut limits) };
+        if status != sys::WGPUStatus_Success {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "wgpuGetInstanceLimits failed",
+            ));
+        }
+        Ok(InstanceLimits {
+            timed_wait_any_max_count: limits.timedWaitAnyMaxCount,
+        })
+    }
+
+    /// The WGSL language extensions shaders of this instance may use, in value order.
+    #[doc(alias = "wgpuInstanceGetWGSLLanguageFeatures")]
+    pub fn wgsl_language_features(&self) -> Vec<WGSLLanguageFeatureName> {
+        // SAFETY: plain data for Dawn to fill.
+        let mut supported: sys::WGPUSupportedWGSLLanguageFeatures = unsafe { std::mem::zeroed() };
+        // SAFETY: live instance, valid out pointer.
+        unsafe { sys::wgpuInstanceGetWGSLLanguageFeatures(self.as_raw(), &mut supported) };
+        let mut list: Vec<WGSLLanguageFeatureName> = if supported.features.is_null() {
+            Vec::new()
+        } else {
+            // SAFETY: Dawn filled `featureCount` entries.
+            unsafe { std::slice::from_raw_parts(supported.features, supported.featureCount) }
+                .iter()
+                .map(|&f| WGSLLanguageFeatureName(f))
+                .collect()
+        };
+        // SAFETY: filled by Dawn above, freed once.
+        unsafe { sys::wgpuSupportedWGSLLanguageFeaturesFreeMembers(supported) };
+        list.sort();
+        list
+    }
+
+    /// Whether shaders of this instance may use the WGSL language extension `feature`.
+    #[doc(alias = "wgpuInstanceHasWGSLLanguageFeature")]
+    pub fn has_wgsl_language_feature(&self, feature: WGSLLanguageFeatureName) -> bool {
+        // SAFETY: live instance.
+        unsafe { sys::wgpuInstanceHasWGSLLanguageFeature(self.as_raw(), feature.0) != 0 }
+    }
+
     /// Asks for an adapter matching `options`. The result is [`ErrorKind::Unavailable`] when none matches.
     #[doc(alias = "wgpuInstanceRequestAdapter")]
     pub fn request_adapter(&self, options: &RequestAdapterOptions<'_>) -> Pending<Adapter> {
@@ -237,11 +322,10 @@ impl Instance {
                     }
                 }
             };
-            match self.wait_any(next, SLICE) {
-                Ok(false) => self.pump.lock().queue.push_back(next),
-                // Completed (its callback woke the task), or the wait itself failed: the task's next poll
-                // sees the same failure.
-                Ok(true) | Err(_) => {}
+            // Completed (its callback woke the task) or failed (the task's next poll sees the same failure):
+            // drop it. Still running: back of the queue, so that every future gets its turn.
+            if let Ok(false) = self.wait_any(next, SLICE) {
+                self.pump.lock().queue.push_back(next);
             }
         }
     }

@@ -105,7 +105,7 @@ pub use device::{
 pub use error::{Error, ErrorKind, Result};
 pub use features::{FeatureName, Features};
 pub use future::Pending;
-pub use instance::{Instance, InstanceDescriptor, Toggles};
+pub use instance::{Instance, InstanceDescriptor, InstanceLimits, Toggles};
 pub use limits::Limits;
 pub use pipeline_layout::{PipelineLayout, PipelineLayoutDescriptor};
 pub use query_set::{QuerySet, QuerySetDescriptor};
@@ -116,8 +116,8 @@ pub use shader_module::{
 pub use subgroup_matrix::{SubgroupMatrixComponentType, SubgroupMatrixConfig};
 pub use types::{
     AdapterType, BackendType, BufferBindingType, BufferMapState, BufferUsage,
-    CompilationMessageType, DeviceLostReason, ErrorFilter, ErrorType, FeatureLevel, MapMode,
-    PowerPreference, QueryType, ShaderStage,
+    CompilationMessageType, DeviceLostReason, ErrorFilter, ErrorType, FeatureLevel,
+    InstanceFeatureName, MapMode, PowerPreference, QueryType, ShaderStage, WGSLLanguageFeatureName,
 };
 
 pub use bytemuck;

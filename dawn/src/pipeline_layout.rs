@@ -24,6 +24,15 @@ pub struct PipelineLayoutDescriptor<'a> {
     pub immediate_size: u32,
 }
 
+impl PipelineLayout {
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuPipelineLayoutSetLabel")]
+    pub fn set_label(&self, label: &str) {
+        // SAFETY: live layout; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuPipelineLayoutSetLabel(self.as_raw(), string::view(label)) }
+    }
+}
+
 impl Device {
     /// Creates a pipeline layout.
     #[doc(alias = "wgpuDeviceCreatePipelineLayout")]

@@ -28,6 +28,13 @@ pub struct QuerySetDescriptor<'a> {
 }
 
 impl QuerySet {
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuQuerySetSetLabel")]
+    pub fn set_label(&self, label: &str) {
+        // SAFETY: live query set; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuQuerySetSetLabel(self.as_raw(), string::view(label)) }
+    }
+
     /// How many queries it holds.
     #[doc(alias = "wgpuQuerySetGetCount")]
     pub fn count(&self) -> u32 {

@@ -36,6 +36,13 @@ impl Queue {
         self.raw.as_raw()
     }
 
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuQueueSetLabel")]
+    pub fn set_label(&self, label: &str) {
+        // SAFETY: live queue; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuQueueSetLabel(self.as_raw(), string::view(label)) }
+    }
+
     /// Submits command buffers for execution, in order (one `wgpuQueueSubmit`). Submitting a command
     /// buffer twice is a validation error.
     #[doc(alias = "wgpuQueueSubmit")]

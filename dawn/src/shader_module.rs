@@ -95,6 +95,13 @@ impl ShaderModule {
         self.raw.as_raw()
     }
 
+    /// Sets the label Dawn uses for it in messages.
+    #[doc(alias = "wgpuShaderModuleSetLabel")]
+    pub fn set_label(&self, label: &str) {
+        // SAFETY: live module; the label lives across the call (Dawn copies it).
+        unsafe { sys::wgpuShaderModuleSetLabel(self.as_raw(), string::view(label)) }
+    }
+
     /// The compiler's messages (errors with their line and column).
     #[doc(alias = "wgpuShaderModuleGetCompilationInfo")]
     pub fn get_compilation_info(&self) -> Pending<CompilationInfo> {

@@ -334,3 +334,43 @@ c_flags! {
         Compute = sys::WGPUShaderStage_Compute,
     }
 }
+
+c_enum! {
+    /// An optional feature of the instance (`WGPUInstanceFeatureName`); see
+    /// [`Instance::supported_features`](crate::Instance::supported_features).
+    InstanceFeatureName(WGPUInstanceFeatureName) {
+        /// `wgpuInstanceWaitAny` with a timeout (every [`Instance`](crate::Instance) of this crate has it).
+        TimedWaitAny = sys::WGPUInstanceFeatureName_TimedWaitAny,
+        /// SPIR-V shader sources.
+        ShaderSourceSPIRV = sys::WGPUInstanceFeatureName_ShaderSourceSPIRV,
+        /// Adapters that may create more than one device.
+        MultipleDevicesPerAdapter = sys::WGPUInstanceFeatureName_MultipleDevicesPerAdapter,
+    }
+}
+
+c_enum! {
+    /// A WGSL language extension (`WGPUWGSLLanguageFeatureName`), usable without `enable`; see
+    /// [`Instance::wgsl_language_features`](crate::Instance::wgsl_language_features).
+    WGSLLanguageFeatureName(WGPUWGSLLanguageFeatureName) {
+        /// `readonly_and_readwrite_storage_textures`.
+        ReadonlyAndReadwriteStorageTextures = sys::WGPUWGSLLanguageFeatureName_ReadonlyAndReadwriteStorageTextures,
+        /// `packed_4x8_integer_dot_product`.
+        Packed4x8IntegerDotProduct = sys::WGPUWGSLLanguageFeatureName_Packed4x8IntegerDotProduct,
+        /// `unrestricted_pointer_parameters`.
+        UnrestrictedPointerParameters = sys::WGPUWGSLLanguageFeatureName_UnrestrictedPointerParameters,
+        /// `pointer_composite_access`.
+        PointerCompositeAccess = sys::WGPUWGSLLanguageFeatureName_PointerCompositeAccess,
+        /// `uniform_buffer_standard_layout`.
+        UniformBufferStandardLayout = sys::WGPUWGSLLanguageFeatureName_UniformBufferStandardLayout,
+        /// `subgroup_id`.
+        SubgroupId = sys::WGPUWGSLLanguageFeatureName_SubgroupId,
+        /// `texture_and_sampler_let`.
+        TextureAndSamplerLet = sys::WGPUWGSLLanguageFeatureName_TextureAndSamplerLet,
+        /// `subgroup_uniformity`.
+        SubgroupUniformity = sys::WGPUWGSLLanguageFeatureName_SubgroupUniformity,
+        /// `texture_formats_tier1`.
+        TextureFormatsTier1 = sys::WGPUWGSLLanguageFeatureName_TextureFormatsTier1,
+        /// `linear_indexing`.
+        LinearIndexing = sys::WGPUWGSLLanguageFeatureName_LinearIndexing,
+    }
+}

@@ -1,0 +1,454 @@
+//! API coverage: every function of `webgpu.h` against the `dawn` crate, written to `docs/API-COVERAGE.md`.
+//!
+//! The header's functions come from `webgpu.h` itself (the file dawn-sys ran bindgen on, `PARITY_WEBGPU_H`);
+//! the wrapped ones from the `#[doc(alias = "wgpuXxx")]` attributes in dawn/src (with the method each one
+//! sits on); `AddRef` / `Release` from the `handle!` declarations (`Clone` / `Drop`); `FreeMembers` from the
+//! calls inside the crate. Everything else needs an entry in [`NOT_WRAPPED`] with its reason, and only
+//! render, texture, surface and loader functions may have one: every compute function is wrapped.
+//!
+//! The test fails when the committed document differs from what it generates; regenerate it with
+//! `UPDATE_COVERAGE=1 cargo test --test parity_coverage`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Why a function is deliberately not wrapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Reason {
+    /// Render passes, pipelines and bundles.
+    Render,
+    /// Textures, texture views and samplers.
+    Texture,
+    /// Presentation surfaces.
+    Surface,
+    /// External (video) textures.
+    External,
+    /// The proc-address table.
+    Proc,
+    /// `AddRef` of an encoder: encoders are not `Clone`.
+    Unique,
+}
+
+impl Reason {
+    fn text(self) -> &'static str {
+        match self {
+            Reason::Render => "render path (render passes, pipelines, bundles): a later issue",
+            Reason::Texture => {
+                "textures, texture views and samplers: a later issue (the compute path binds buffers)"
+            }
+            Reason::Surface => "presentation surfaces: out of scope for a compute wrapper",
+            Reason::External => "external (video) textures: out of scope",
+            Reason::Proc => {
+                "dawn-sys links (or loads by name) every function: no proc table needed"
+            }
+            Reason::Unique => {
+                "encoders are not `Clone` (Dawn does not lock them; `&mut` stays exclusive)"
+            }
+        }
+    }
+
+    /// Whether `function` may carry this reason at all (so that no compute function can be excused).
+    fn fits(self, function: &str) -> bool {
+        match self {
+            Reason::Render => function.contains("Render"),
+            Reason::Texture => {
+                (function.contains("Texture") || function.contains("Sampler"))
+                    && !function.contains("ExternalTexture")
+            }
+            Reason::Surface => function.contains("Surface"),
+            Reason::External => function.contains("ExternalTexture"),
+            Reason::Proc => function == "wgpuGetProcAddress",
+            Reason::Unique => function.ends_with("EncoderAddRef"),
+        }
+    }
+}
+
+use Reason::*;
+
+/// The functions of webgpu.h deliberately not wrapped, with why.
+const NOT_WRAPPED: &[(&str, Reason)] = &[
+    ("wgpuCommandEncoderAddRef", Unique),
+    ("wgpuCommandEncoderBeginRenderPass", Render),
+    ("wgpuCommandEncoderCopyBufferToTexture", Texture),
+    ("wgpuCommandEncoderCopyTextureToBuffer", Texture),
+    ("wgpuCommandEncoderCopyTextureToTexture", Texture),
+    ("wgpuComputePassEncoderAddRef", Unique),
+    ("wgpuDeviceCreateRenderBundleEncoder", Render),
+    ("wgpuDeviceCreateRenderPipeline", Render),
+    ("wgpuDeviceCreateRenderPipelineAsync", Render),
+    ("wgpuDeviceCreateSampler", Texture),
+    ("wgpuDeviceCreateTexture", Texture),
+    ("wgpuExternalTextureAddRef", External),
+    ("wgpuExternalTextureRelease", External),
+    ("wgpuExternalTextureSetLabel", External),
+    ("wgpuGetProcAddress", Proc),
+    ("wgpuInstanceCreateSurface", Surface),
+    ("wgpuQueueWriteTexture", Texture),
+    ("wgpuRenderBundleAddRef", Render),
+    ("wgpuRenderBundleEncoderAddRef", Render),
+    ("wgpuRenderBundleEncoderDraw", Render),
+    ("wgpuRenderBundleEncoderDrawIndexed", Render),
+    ("wgpuRenderBundleEncoderDrawIndexedIndirect", Render),
+    ("wgpuRenderBundleEncoderDrawIndirect", Render),
+    ("wgpuRenderBundleEncoderFinish", Render),
+    ("wgpuRenderBundleEncoderInsertDebugMarker", Render),
+    ("wgpuRenderBundleEncoderPopDebugGroup", Render),
+    ("wgpuRenderBundleEncoderPushDebugGroup", Render),
+    ("wgpuRenderBundleEncoderRelease", Render),
+    ("wgpuRenderBundleEncoderSetBindGroup", Render),
+    ("wgpuRenderBundleEncoderSetImmediates", Render),
+    ("wgpuRenderBundleEncoderSetIndexBuffer", Render),
+    ("wgpuRenderBundleEncoderSetLabel", Render),
+    ("wgpuRenderBundleEncoderSetPipeline", Render),
+    ("wgpuRenderBundleEncoderSetVertexBuffer", Render),
+    ("wgpuRenderBundleRelease", Render),
+    ("wgpuRenderBundleSetLabel", Render),
+    ("wgpuRenderPassEncoderAddRef", Render),
+    ("wgpuRenderPassEncoderBeginOcclusionQuery", Render),
+    ("wgpuRenderPassEncoderDraw", Render),
+    ("wgpuRenderPassEncoderDrawIndexed", Render),
+    ("wgpuRenderPassEncoderDrawIndexedIndirect", Render),
+    ("wgpuRenderPassEncoderDrawIndirect", Render),
+    ("wgpuRenderPassEncoderEnd", Render),
+    ("wgpuRenderPassEncoderEndOcclusionQuery", Render),
+    ("wgpuRenderPassEncoderExecuteBundles", Render),
+    ("wgpuRenderPassEncoderInsertDebugMarker", Render),
+    ("wgpuRenderPassEncoderPopDebugGroup", Render),
+    ("wgpuRenderPassEncoderPushDebugGroup", Render),
+    ("wgpuRenderPassEncoderRelease", Render),
+    ("wgpuRenderPassEncoderSetBindGroup", Render),
+    ("wgpuRenderPassEncoderSetBlendConstant", Render),
+    ("wgpuRenderPassEncoderSetImmediates", Render),
+    ("wgpuRenderPassEncoderSetIndexBuffer", Render),
+    ("wgpuRenderPassEncoderSetLabel", Render),
+    ("wgpuRenderPassEncoderSetPipeline", Render),
+    ("wgpuRenderPassEncoderSetScissorRect", Render),
+    ("wgpuRenderPassEncoderSetStencilReference", Render),
+    ("wgpuRenderPassEncoderSetVertexBuffer", Render),
+    ("wgpuRenderPassEncoderSetViewport", Render),
+    ("wgpuRenderPipelineAddRef", Render),
+    ("wgpuRenderPipelineGetBindGroupLayout", Render),
+    ("wgpuRenderPipelineRelease", Render),
+    ("wgpuRenderPipelineSetLabel", Render),
+    ("wgpuSamplerAddRef", Texture),
+    ("wgpuSamplerRelease", Texture),
+    ("wgpuSamplerSetLabel", Texture),
+    ("wgpuSurfaceAddRef", Surface),
+    ("wgpuSurfaceCapabilitiesFreeMembers", Surface),
+    ("wgpuSurfaceConfigure", Surface),
+    ("wgpuSurfaceGetCapabilities", Surface),
+    ("wgpuSurfaceGetCurrentTexture", Surface),
+    ("wgpuSurfacePresent", Surface),
+    ("wgpuSurfaceRelease", Surface),
+    ("wgpuSurfaceSetLabel", Surface),
+    ("wgpuSurfaceUnconfigure", Surface),
+    ("wgpuTextureAddRef", Texture),
+    ("wgpuTextureCreateView", Texture),
+    ("wgpuTextureDestroy", Texture),
+    ("wgpuTextureGetDepthOrArrayLayers", Texture),
+    ("wgpuTextureGetDimension", Texture),
+    ("wgpuTextureGetFormat", Texture),
+    ("wgpuTextureGetHeight", Texture),
+    ("wgpuTextureGetMipLevelCount", Texture),
+    ("wgpuTextureGetSampleCount", Texture),
+    ("wgpuTextureGetTextureBindingViewDimension", Texture),
+    ("wgpuTextureGetUsage", Texture),
+    ("wgpuTextureGetWidth", Texture),
+    ("wgpuTextureRelease", Texture),
+    ("wgpuTextureSetLabel", Texture),
+    ("wgpuTextureViewAddRef", Texture),
+    ("wgpuTextureViewRelease", Texture),
+    ("wgpuTextureViewSetLabel", Texture),
+];
+
+/// The `wgpu*` functions webgpu.h declares, sorted.
+fn header_functions() -> Vec<String> {
+    let text = std::fs::read_to_string(env!("PARITY_WEBGPU_H")).expect("reading webgpu.h");
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices("WGPU_EXPORT ") {
+        let decl = &text[at..];
+        let decl = &decl[..decl.find(';').unwrap_or(decl.len())];
+        let Some(paren) = decl.find('(') else {
+            continue;
+        };
+        let head = decl[..paren].trim_end();
+        let start = head
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        if head[start..].starts_with("wgpu") {
+            names.push(head[start..].to_string());
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// What dawn/src says about the C functions.
+#[derive(Default)]
+struct Scan {
+    /// Function -> the methods carrying its `doc(alias)`, as `Type::method`.
+    aliases: BTreeMap<String, Vec<String>>,
+    /// `AddRef` / `Release` function -> "`Clone` of `Handle`" / "`Drop` of `Handle`".
+    handles: BTreeMap<String, String>,
+    /// Function -> the files that call it.
+    calls: BTreeMap<String, Vec<String>>,
+}
+
+/// The type an `impl` line is about: `impl<'e> ComputePassEncoder<'e> {` -> `ComputePassEncoder`.
+fn impl_type(line: &str) -> String {
+    let mut rest = line.trim_start_matches("impl").trim_start();
+    if rest.starts_with('<') {
+        rest = &rest[rest.find('>').map_or(0, |i| i + 1)..];
+    }
+    if let Some((_, after)) = rest.split_once(" for ") {
+        rest = after;
+    }
+    rest.trim()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Every `wgpuXxx(` call in a line of code.
+fn calls_in(line: &str) -> Vec<String> {
+    let code = line.split("//").next().unwrap_or_default();
+    let mut out = Vec::new();
+    for (at, _) in code.match_indices("wgpu") {
+        let ident: String = code[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if code[at + ident.len()..].starts_with('(') {
+            out.push(ident);
+        }
+    }
+    out
+}
+
+fn scan_dawn_src() -> Scan {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/dawn/src");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("reading dawn/src")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    let mut scan = Scan::default();
+    for path in files {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut current = String::new();
+        let mut pending: Vec<String> = Vec::new();
+        for line in text.lines() {
+            let t = line.trim();
+            if line.starts_with("impl") {
+                current = impl_type(line);
+            }
+            if let Some(rest) = t.strip_prefix("#[doc(alias = \"") {
+                pending.push(rest.split('"').next().unwrap().to_string());
+                continue;
+            }
+            if let Some(at) = t
+                .find("fn ")
+                .filter(|_| !pending.is_empty() && !t.starts_with("//"))
+            {
+                let name: String = t[at + 3..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                for alias in pending.drain(..) {
+                    scan.aliases
+                        .entry(alias)
+                        .or_default()
+                        .push(format!("{current}::{name}"));
+                }
+            }
+            // A `handle!` declaration: `struct Name(WGPUTargetImpl, wgpuXAddRef, wgpuXRelease);` (or without AddRef).
+            if let Some(decl) = t
+                .split_once("struct ")
+                .map(|(_, d)| d)
+                .filter(|d| d.contains("Impl, wgpu"))
+            {
+                let (name, args) = decl.split_once('(').unwrap();
+                for f in args.trim_end_matches(");").split(", ").skip(1) {
+                    let what = if f.ends_with("AddRef") {
+                        "Clone"
+                    } else {
+                        "Drop"
+                    };
+                    scan.handles
+                        .insert(f.to_string(), format!("`{what}` of `{name}`"));
+                }
+            }
+            for f in calls_in(line) {
+                let files = scan.calls.entry(f).or_default();
+                if !files.contains(&file) {
+                    files.push(file.clone());
+                }
+            }
+        }
+    }
+    scan
+}
+
+/// One row of the document: (status, Rust side).
+fn status(
+    f: &str,
+    scan: &Scan,
+    reasons: &BTreeMap<&str, Reason>,
+) -> Option<(&'static str, String)> {
+    if let Some(methods) = scan.aliases.get(f) {
+        let list: Vec<String> = methods.iter().map(|m| format!("`{m}`")).collect();
+        return Some(("wrapped", list.join(", ")));
+    }
+    if let Some(h) = scan.handles.get(f) {
+        return Some(("handle", h.clone()));
+    }
+    if let Some(files) = scan.calls.get(f).filter(|_| f.ends_with("FreeMembers")) {
+        return Some((
+            "internal",
+            format!("called after copying the data out ({})", files.join(", ")),
+        ));
+    }
+    reasons
+        .get(f)
+        .map(|r| ("not wrapped", r.text().to_string()))
+}
+
+#[test]
+fn api_coverage_is_complete_and_documented() {
+    let header = header_functions();
+    assert!(
+        header.len() > 150,
+        "found only {} functions in webgpu.h",
+        header.len()
+    );
+    let scan = scan_dawn_src();
+    let mut problems = Vec::new();
+
+    let mut reasons = BTreeMap::new();
+    for &(f, reason) in NOT_WRAPPED {
+        if reasons.insert(f, reason).is_some() {
+            problems.push(format!("{f} is listed twice in NOT_WRAPPED"));
+        }
+        if !header.iter().any(|h| h == f) {
+            problems.push(format!(
+                "NOT_WRAPPED names {f}, which webgpu.h does not declare: remove it"
+            ));
+        }
+        if !reason.fits(f) {
+            problems.push(format!(
+                "{f} cannot carry the reason {reason:?} (its name does not fit it): only render, texture, surface, external-texture and loader functions, and the encoders' AddRef, may go unwrapped"
+            ));
+        }
+        if scan.aliases.contains_key(f) || scan.handles.contains_key(f) {
+            problems.push(format!("{f} is wrapped now: remove it from NOT_WRAPPED"));
+        }
+    }
+
+    let dawn_ext = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/dawn-sys/src/dawn_ext.rs"
+    ))
+    .unwrap();
+    let mut dawn_only = Vec::new();
+    for (f, methods) in &scan.aliases {
+        if !header.contains(f) {
+            if dawn_ext.contains(&format!("fn {f}(")) {
+                dawn_only.push((f.clone(), methods.clone()));
+            } else {
+                problems.push(format!("doc(alias = \"{f}\") on {methods:?} names a function neither webgpu.h nor dawn_ext.rs declares"));
+            }
+        }
+    }
+
+    let mut rows = Vec::new();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_reason: BTreeMap<Reason, usize> = BTreeMap::new();
+    for f in &header {
+        match status(f, &scan, &reasons) {
+            Some((s, rust)) => {
+                *counts.entry(s).or_default() += 1;
+                if s == "not wrapped" {
+                    *by_reason.entry(reasons[f.as_str()]).or_default() += 1;
+                }
+                rows.push(format!("| `{f}` | {s} | {rust} |"));
+            }
+            None => problems.push(format!(
+                "{f} (webgpu.h) is neither wrapped (no #[doc(alias = \"{f}\")] in dawn/src) nor given a reason in NOT_WRAPPED"
+            )),
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} coverage problem(s):\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+
+    let n = |s: &str| counts.get(s).copied().unwrap_or(0);
+    let mut doc = String::new();
+    writeln!(doc, "# webgpu.h coverage of the `dawn` crate\n").unwrap();
+    writeln!(
+        doc,
+        "Generated by `tests/parity_coverage.rs` from `webgpu.h` (the header dawn-sys binds) and the \
+         `#[doc(alias = \"wgpuXxx\")]` attributes of `dawn/src`. Do not edit: regenerate with \
+         `UPDATE_COVERAGE=1 cargo test --test parity_coverage`.\n"
+    )
+    .unwrap();
+    writeln!(doc, "## Summary\n").unwrap();
+    writeln!(doc, "| | functions |\n|---|---|").unwrap();
+    writeln!(doc, "| declared by webgpu.h | {} |", header.len()).unwrap();
+    writeln!(doc, "| wrapped by a method | {} |", n("wrapped")).unwrap();
+    writeln!(
+        doc,
+        "| wrapped by `Clone` / `Drop` of a handle | {} |",
+        n("handle")
+    )
+    .unwrap();
+    writeln!(
+        doc,
+        "| called internally (`FreeMembers`) | {} |",
+        n("internal")
+    )
+    .unwrap();
+    writeln!(doc, "| not wrapped, with a reason | {} |", n("not wrapped")).unwrap();
+    for (reason, count) in &by_reason {
+        writeln!(doc, "| - {} | {count} |", reason.text()).unwrap();
+    }
+    writeln!(doc, "\nEvery compute function is wrapped: only render, texture, surface and loader functions (and \
+                   `AddRef` of the two encoders) may go without a wrapper.\n").unwrap();
+    writeln!(
+        doc,
+        "## Functions\n\n| function | status | Rust |\n|---|---|---|"
+    )
+    .unwrap();
+    for row in &rows {
+        writeln!(doc, "{row}").unwrap();
+    }
+    writeln!(doc, "\n## Dawn-only functions (declared in `dawn_sys::dawn_ext`)\n\n| function | Rust |\n|---|---|").unwrap();
+    for (f, methods) in &dawn_only {
+        let list: Vec<String> = methods.iter().map(|m| format!("`{m}`")).collect();
+        writeln!(doc, "| `{f}` | {} |", list.join(", ")).unwrap();
+    }
+
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/API-COVERAGE.md");
+    if std::env::var_os("UPDATE_COVERAGE").is_some() {
+        std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/docs")).unwrap();
+        std::fs::write(path, &doc).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    if committed != doc {
+        let first = committed
+            .lines()
+            .zip(doc.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(|| "length".to_string(), |i| format!("line {}", i + 1));
+        panic!(
+            "docs/API-COVERAGE.md is out of date (first difference: {first}); regenerate it with \
+             `UPDATE_COVERAGE=1 cargo test --test parity_coverage` and commit the result"
+        );
+    }
+}
