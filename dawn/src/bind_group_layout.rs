@@ -118,7 +118,7 @@ impl Device {
         let entries: Vec<_> = desc.entries.iter().map(|e| e.to_sys()).collect();
         let c_desc = sys::WGPUBindGroupLayoutDescriptor {
             nextInChain: std::ptr::null_mut(),
-            label: string::view(desc.label),
+            label: string::label(desc.label),
             entryCount: entries.len(),
             entries: entries.as_ptr(),
         };

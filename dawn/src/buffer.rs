@@ -74,13 +74,19 @@ struct BufferState {
     map: Mutex<MapContext>,
 }
 
-/// What this crate knows of the buffer's mapping, reconciled with Dawn's map state on each use.
+/// What this crate knows of the buffer's mapping. Only this crate changes it (map, unmap, destroy, and the
+/// map callback), so it needs no query of Dawn's map state; where Dawn disagrees anyway (the device was
+/// destroyed), Dawn refuses the mapped range and the view is an error, never a dangling slice.
 #[derive(Default)]
 struct MapContext {
-    /// The mapped range and its mode, once Dawn reports the buffer mapped.
+    /// The mapped range and its mode, once the map callback reported success.
     mapped: Option<(MapMode, Range<u64>)>,
-    /// The range and mode of an in-flight `map_async`.
-    pending: Option<(MapMode, Range<u64>)>,
+    /// The range and mode of an in-flight `map_async`, and its slot's address, which tells its callback
+    /// from the late callback of a map that an `unmap` aborted.
+    pending: Option<(MapMode, Range<u64>, usize)>,
+    /// The slot of the last map, reused by the next one when nothing else holds it (saves an allocation
+    /// per map round trip).
+    spare_slot: Option<Arc<Slot<()>>>,
     /// Live views: (id, range, mutable).
     views: Vec<(u64, Range<u64>, bool)>,
     next_view_id: u64,
@@ -144,20 +150,6 @@ impl Buffer {
         Ok(start..end)
     }
 
-    /// Brings the context in line with Dawn's map state (a map that completed, failed or was aborted).
-    fn sync(&self, ctx: &mut MapContext) -> BufferMapState {
-        let state = self.map_state();
-        match state {
-            BufferMapState::Mapped if ctx.mapped.is_none() => ctx.mapped = ctx.pending.take(),
-            BufferMapState::Unmapped => {
-                ctx.mapped = None;
-                ctx.pending = None;
-            }
-            _ => {}
-        }
-        state
-    }
-
     /// Maps `range` of the buffer for reading or writing (`mode` is exactly one of
     /// [`MapMode::Read`] or [`MapMode::Write`], matching the buffer's `MapRead`/`MapWrite` usage).
     ///
@@ -197,22 +189,25 @@ impl Buffer {
             )));
         }
         let mut ctx = self.state.map.lock();
-        match self.sync(&mut ctx) {
-            BufferMapState::Unmapped => {}
-            state => {
-                return Err(Error::invalid_use(format!(
-                    "the buffer cannot be mapped again: its map state is {state}"
-                )));
-            }
+        if ctx.mapped.is_some() || ctx.pending.is_some() {
+            return Err(Error::invalid_use(format!(
+                "the buffer cannot be mapped again: its map state is {}",
+                self.map_state()
+            )));
         }
-        ctx.pending = Some((mode, range.clone()));
-        let slot = Slot::<()>::new();
+        let slot = ctx
+            .spare_slot
+            .take()
+            .and_then(Slot::reuse)
+            .unwrap_or_else(Slot::new);
+        ctx.spare_slot = Some(slot.clone());
+        ctx.pending = Some((mode, range.clone(), Arc::as_ptr(&slot) as usize));
         let info = sys::WGPUBufferMapCallbackInfo {
             nextInChain: std::ptr::null_mut(),
             mode: future::mode(),
             callback: Some(on_mapped),
             userdata1: slot.userdata(),
-            userdata2: Arc::into_raw(self.state.device.shared.clone()) as *mut c_void,
+            userdata2: Arc::into_raw(self.state.clone()) as *mut c_void,
         };
         let size =
             usize::try_from(range.end - range.start).expect("checked against the buffer size");
@@ -232,10 +227,10 @@ impl Buffer {
     fn open_view(&self, range: impl RangeBounds<u64>, mutable: bool) -> Result<(u64, Range<u64>)> {
         let range = self.resolve(range)?;
         let mut ctx = self.state.map.lock();
-        let state = self.sync(&mut ctx);
         let Some((mode, mapped)) = ctx.mapped.clone() else {
             return Err(Error::invalid_use(format!(
-                "the buffer is not mapped (map state {state}); map it with map_async and wait first"
+                "the buffer is not mapped (map state {}); map it with map_async and wait first",
+                self.map_state()
             )));
         };
         if range.start < mapped.start || range.end > mapped.end {
@@ -264,7 +259,7 @@ impl Buffer {
             )));
         }
         // Count the view on the device first, so that destroy() is refused from now on.
-        *self.state.device.shared.live_views.lock() += 1;
+        self.state.device.shared.open_view()?;
         let id = ctx.next_view_id;
         ctx.next_view_id += 1;
         ctx.views.push((id, range.clone(), mutable));
@@ -274,7 +269,7 @@ impl Buffer {
     fn close_view(&self, id: u64) {
         let mut ctx = self.state.map.lock();
         ctx.views.retain(|(v, _, _)| *v != id);
-        *self.state.device.shared.live_views.lock() -= 1;
+        self.state.device.shared.close_view();
     }
 
     /// A read-only view of `range` of the mapped buffer (offset a multiple of 8, size of 4).
@@ -603,7 +598,7 @@ impl Device {
         }
         let c_desc = sys::WGPUBufferDescriptor {
             nextInChain: std::ptr::null_mut(),
-            label: string::view(desc.label),
+            label: string::label(desc.label),
             usage: desc.usage.0,
             size: desc.size,
             mappedAtCreation: desc.mapped_at_creation as sys::WGPUBool,
@@ -658,15 +653,30 @@ unsafe extern "C" fn on_mapped(
     userdata1: *mut c_void,
     userdata2: *mut c_void,
 ) {
-    // SAFETY: userdata2 is the device reference `start_map` leaked for this call.
-    let device = unsafe { Arc::from_raw(userdata2 as *const crate::device::DeviceShared) };
+    // SAFETY: userdata2 is the buffer-state reference `start_map` leaked for this call.
+    let state = unsafe { Arc::from_raw(userdata2 as *const BufferState) };
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut ctx = state.map.lock();
+        // Only this map's callback settles the pending state (an aborted map's comes late, maybe after a
+        // new map began).
+        if let Some((mode, range, _)) = ctx
+            .pending
+            .take_if(|(_, _, slot)| *slot == userdata1 as usize)
+        {
+            if status == sys::WGPUMapAsyncStatus_Success {
+                ctx.mapped = Some((mode, range));
+            }
+        }
+    }));
     // SAFETY: userdata1 is the slot registered by `start_map`; the message lives during the call.
     unsafe {
         future::complete::<()>(userdata1, || {
+            if status == sys::WGPUMapAsyncStatus_Success {
+                return Ok(());
+            }
             let message = string::to_string(message);
             match status {
-                sys::WGPUMapAsyncStatus_Success => Ok(()),
-                _ if device.is_lost() => Err(Error::new(
+                _ if state.device.shared.is_lost() => Err(Error::new(
                     ErrorKind::DeviceLost,
                     format!("the device was lost: {message}"),
                 )),

@@ -169,7 +169,7 @@ impl Device {
     pub fn create_command_encoder(&self, desc: &CommandEncoderDescriptor<'_>) -> CommandEncoder {
         let c_desc = sys::WGPUCommandEncoderDescriptor {
             nextInChain: std::ptr::null_mut(),
-            label: string::view(desc.label),
+            label: string::label(desc.label),
         };
         // SAFETY: live device; the descriptor lives across the call.
         let raw = unsafe {

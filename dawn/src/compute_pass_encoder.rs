@@ -59,7 +59,7 @@ impl<'e> ComputePassEncoder<'e> {
         });
         let c_desc = sys::WGPUComputePassDescriptor {
             nextInChain: std::ptr::null_mut(),
-            label: string::view(desc.label),
+            label: string::label(desc.label),
             timestampWrites: timestamps
                 .as_ref()
                 .map_or(std::ptr::null(), |t| t as *const _),

@@ -70,7 +70,7 @@ fn with_sys_desc<R>(
         .collect();
     let c_desc = sys::WGPUComputePipelineDescriptor {
         nextInChain: std::ptr::null_mut(),
-        label: string::view(desc.label),
+        label: string::label(desc.label),
         layout: desc.layout.map_or(std::ptr::null_mut(), |l| l.as_raw()),
         compute: sys::WGPUComputeState {
             nextInChain: std::ptr::null_mut(),

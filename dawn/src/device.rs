@@ -9,10 +9,9 @@ use crate::{
     Queue, Result, string,
 };
 use dawn_sys as sys;
-use parking_lot::Mutex;
 use std::ffi::c_void;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 handle! {
@@ -73,12 +72,49 @@ pub(crate) struct DeviceShared {
     lost: Arc<Slot<DeviceLostInfo>>,
     is_lost: AtomicBool,
     /// Mapped views alive on this device's buffers; `destroy` is refused while any is (it would unmap them).
-    pub(crate) live_views: Mutex<usize>,
+    /// Lock-free handshake with `closing` (both `SeqCst`): a view counts itself, then checks `closing`; a
+    /// destroy sets `closing`, then checks the count. One of the two always sees the other.
+    live_views: AtomicUsize,
+    closing: AtomicBool,
 }
 
 impl DeviceShared {
     pub(crate) fn is_lost(&self) -> bool {
         self.is_lost.load(Ordering::Acquire)
+    }
+
+    /// Counts a new mapped view; refused once the device is being destroyed or lost on purpose.
+    pub(crate) fn open_view(&self) -> Result<()> {
+        self.live_views.fetch_add(1, Ordering::SeqCst);
+        if self.closing.load(Ordering::SeqCst) {
+            self.live_views.fetch_sub(1, Ordering::SeqCst);
+            return Err(Error::new(
+                ErrorKind::DeviceLost,
+                "the device is being destroyed",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn close_view(&self) {
+        self.live_views.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Runs `end` (destroy or force-loss) unless a mapped view is alive; no view can open meanwhile.
+    fn close(&self, what: &str, end: impl FnOnce()) -> Result<()> {
+        let was_closing = self.closing.swap(true, Ordering::SeqCst);
+        let views = self.live_views.load(Ordering::SeqCst);
+        if views > 0 {
+            if !was_closing {
+                self.closing.store(false, Ordering::SeqCst);
+            }
+            return Err(Error::invalid_use(format!(
+                "cannot {what} the device while {views} mapped buffer view(s) are alive; drop them first"
+            )));
+        }
+        end();
+        self.is_lost.store(true, Ordering::Release);
+        Ok(())
     }
 
     pub(crate) fn check_alive(&self) -> Result<()> {
@@ -143,12 +179,13 @@ impl Device {
             on_lost: desc.on_device_lost.clone(),
             lost: Slot::new(),
             is_lost: AtomicBool::new(false),
-            live_views: Mutex::new(0),
+            live_views: AtomicUsize::new(0),
+            closing: AtomicBool::new(false),
         });
         let slot = Slot::<Device>::new();
         let c_desc = sys::WGPUDeviceDescriptor {
             nextInChain: TogglesChain::chain_ptr(&mut toggles),
-            label: string::view(desc.label),
+            label: string::label(desc.label),
             requiredFeatureCount: features.len(),
             requiredFeatures: features.as_ptr(),
             requiredLimits: limits.as_ref().map_or(std::ptr::null(), |l| l as *const _),
@@ -276,42 +313,24 @@ impl Device {
     /// would unmap memory the view reads).
     #[doc(alias = "wgpuDeviceDestroy")]
     pub fn destroy(&self) -> Result<()> {
-        let views = self.shared.live_views.lock();
-        if *views > 0 {
-            return Err(Error::invalid_use(format!(
-                "cannot destroy the device while {} mapped buffer view(s) are alive; drop them first",
-                *views
-            )));
-        }
-        // SAFETY: live device; holding the view count's lock keeps new views out during the call.
-        unsafe { sys::wgpuDeviceDestroy(self.as_raw()) };
-        drop(views);
-        self.shared.is_lost.store(true, Ordering::Release);
-        Ok(())
+        // SAFETY: live device; `close` keeps views from opening during the call.
+        self.shared.close("destroy", || unsafe {
+            sys::wgpuDeviceDestroy(self.as_raw())
+        })
     }
 
     /// Loses the device as a driver reset would (Dawn's `wgpuDeviceForceLoss`), to test loss handling.
     /// Refused, like [`destroy`](Device::destroy), while a mapped view is alive.
     #[doc(alias = "wgpuDeviceForceLoss")]
     pub fn force_loss(&self, message: &str) -> Result<()> {
-        let views = self.shared.live_views.lock();
-        if *views > 0 {
-            return Err(Error::invalid_use(format!(
-                "cannot lose the device while {} mapped buffer view(s) are alive; drop them first",
-                *views
-            )));
-        }
-        // SAFETY: live device; the message lives across the call.
-        unsafe {
+        // SAFETY: live device; the message lives across the call; `close` keeps views from opening.
+        self.shared.close("lose", || unsafe {
             sys::dawn_ext::wgpuDeviceForceLoss(
                 self.as_raw(),
                 sys::WGPUDeviceLostReason_Unknown,
                 string::view(message),
             )
-        };
-        drop(views);
-        self.shared.is_lost.store(true, Ordering::Release);
-        Ok(())
+        })
     }
 
     /// Pushes an error scope; the returned guard pops it ([`ErrorScope::pop`], or on drop).

@@ -13,11 +13,14 @@ use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 /// Where a callback leaves its result.
 pub(crate) struct Slot<T> {
+    /// Set once `result` is; lets the frequent "done yet?" checks skip the lock.
+    ready: AtomicBool,
     state: Mutex<SlotState<T>>,
 }
 
@@ -26,9 +29,31 @@ struct SlotState<T> {
     waker: Option<Waker>,
 }
 
+impl<T> Slot<T> {
+    pub(crate) fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Empties a slot for reuse, or `None` when anything besides `slot` still holds it (a `Pending`, or a
+    /// callback that has not run).
+    pub(crate) fn reuse(slot: Arc<Self>) -> Option<Arc<Self>> {
+        if Arc::strong_count(&slot) != 1 {
+            return None;
+        }
+        {
+            let mut state = slot.state.lock();
+            state.result = None;
+            state.waker = None;
+        }
+        slot.ready.store(false, Ordering::Release);
+        Some(slot)
+    }
+}
+
 impl<T: Clone> Slot<T> {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Slot {
+            ready: AtomicBool::new(false),
             state: Mutex::new(SlotState {
                 result: None,
                 waker: None,
@@ -42,6 +67,7 @@ impl<T: Clone> Slot<T> {
             let mut state = self.state.lock();
             if state.result.is_none() {
                 state.result = Some(result);
+                self.ready.store(true, Ordering::Release);
             }
             state.waker.take()
         };
@@ -51,6 +77,9 @@ impl<T: Clone> Slot<T> {
     }
 
     pub(crate) fn get(&self) -> Option<Result<T>> {
+        if !self.is_ready() {
+            return None;
+        }
         self.state.lock().result.clone()
     }
 
@@ -218,7 +247,7 @@ impl<T: Clone> std::future::Future for Pending<T> {
 
 impl<T> std::fmt::Debug for Pending<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ready = self.slot.state.lock().result.is_some();
+        let ready = self.slot.is_ready();
         f.debug_struct("Pending").field("ready", &ready).finish()
     }
 }
@@ -231,7 +260,7 @@ impl<T> Drop for Pending<T> {
     fn drop(&mut self) {
         if let Some((instance, future)) = &self.source
             && self.pump_on_drop
-            && self.slot.state.lock().result.is_none()
+            && !self.slot.is_ready()
         {
             instance.pump(*future);
         }

@@ -29,14 +29,18 @@ handle! {
 /// # Ok::<(), dawn::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct Instance {
+pub struct Instance(Arc<InstanceInner>);
+
+/// The instance handle and its event pump, behind one `Arc` so that a clone (one per pending operation) is
+/// a single atomic increment.
+struct InstanceInner {
     raw: RawInstance,
-    pump: Arc<Mutex<PumpState>>,
+    pump: Mutex<PumpState>,
 }
 
 // SAFETY: Dawn's instance is internally synchronized (event manager, adapter discovery).
-unsafe impl Send for Instance {}
-unsafe impl Sync for Instance {}
+unsafe impl Send for InstanceInner {}
+unsafe impl Sync for InstanceInner {}
 
 /// Dawn toggles by name, for instances, adapters and devices (Dawn's `DawnTogglesDescriptor`).
 ///
@@ -147,15 +151,15 @@ impl Instance {
                 )
             },
         )?;
-        Ok(Instance {
+        Ok(Instance(Arc::new(InstanceInner {
             raw,
-            pump: Arc::default(),
-        })
+            pump: Mutex::default(),
+        })))
     }
 
     /// The raw `WGPUInstance`, still owned by `self`.
     pub fn as_raw(&self) -> sys::WGPUInstance {
-        self.raw.as_raw()
+        self.0.raw.as_raw()
     }
 
     /// The instance features this Dawn can create instances with, in value order.
@@ -293,7 +297,7 @@ impl Instance {
 
     /// Has the event pump wait on `future`, so that the task polling it is woken when it completes.
     pub(crate) fn pump(&self, future: sys::WGPUFuture) {
-        let mut pump = self.pump.lock();
+        let mut pump = self.0.pump.lock();
         if !pump.queue.iter().any(|f| f.id == future.id) {
             pump.queue.push_back(future);
         }
@@ -313,7 +317,7 @@ impl Instance {
         const SLICE: Duration = Duration::from_millis(5);
         loop {
             let next = {
-                let mut pump = self.pump.lock();
+                let mut pump = self.0.pump.lock();
                 match pump.queue.pop_front() {
                     Some(f) => f,
                     None => {
@@ -325,7 +329,7 @@ impl Instance {
             // Completed (its callback woke the task) or failed (the task's next poll sees the same failure):
             // drop it. Still running: back of the queue, so that every future gets its turn.
             if let Ok(false) = self.wait_any(next, SLICE) {
-                self.pump.lock().queue.push_back(next);
+                self.0.pump.lock().queue.push_back(next);
             }
         }
     }

@@ -39,7 +39,7 @@ impl Device {
     pub fn create_pipeline_layout(&self, desc: &PipelineLayoutDescriptor<'_>) -> PipelineLayout {
         let c_desc = sys::WGPUPipelineLayoutDescriptor {
             nextInChain: std::ptr::null_mut(),
-            label: string::view(desc.label),
+            label: string::label(desc.label),
             bindGroupLayoutCount: desc.bind_group_layouts.len(),
             // `BindGroupLayout` is a transparent non-null handle: the slice is a C array of handles.
             bindGroupLayouts: desc.bind_group_layouts.as_ptr().cast(),

@@ -63,7 +63,7 @@ impl Device {
     pub fn create_query_set(&self, desc: &QuerySetDescriptor<'_>) -> QuerySet {
         let c_desc = sys::WGPUQuerySetDescriptor {
             nextInChain: std::ptr::null_mut(),
-            label: string::view(desc.label),
+            label: string::label(desc.label),
             type_: desc.ty.0,
             count: desc.count,
         };

@@ -135,7 +135,7 @@ impl Device {
         };
         let c_desc = sys::WGPUShaderModuleDescriptor {
             nextInChain: &mut wgsl.chain,
-            label: string::view(desc.label),
+            label: string::label(desc.label),
         };
         // SAFETY: live device; the descriptor chain lives across the call.
         let raw = unsafe {
