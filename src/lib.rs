@@ -5,7 +5,10 @@
 #[doc = include_str!("../README.md")]
 mod readme {}
 
-use dawn::{Adapter, Device, DeviceDescriptor, Error, FeatureName, Instance, Limits, Queue, RequestAdapterOptions};
+use dawn::{
+    Adapter, Device, DeviceDescriptor, Error, FeatureName, Instance, Limits, Queue,
+    RequestAdapterOptions,
+};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -50,13 +53,21 @@ impl Gpu {
                 label: "test device",
                 required_features: &features,
                 required_limits: limits,
-                on_uncaptured_error: Some(Arc::new(move |e: &Error| sink.lock().unwrap().push(e.clone()))),
+                on_uncaptured_error: Some(Arc::new(move |e: &Error| {
+                    sink.lock().unwrap().push(e.clone())
+                })),
                 ..Default::default()
             })
             .wait_timeout(WAIT)
             .expect("requesting a device");
         let queue = device.queue();
-        Gpu { instance, adapter, device, queue, uncaptured }
+        Gpu {
+            instance,
+            adapter,
+            device,
+            queue,
+            uncaptured,
+        }
     }
 
     /// Takes the uncaptured errors recorded so far.

@@ -406,6 +406,12 @@ impl Buffer {
     /// Reads the whole buffer back as `T`s: maps it directly if it has `MapRead`, else copies it through a
     /// staging buffer (it then needs `CopySrc`), waits, and returns the values.
     pub fn read_back<T: bytemuck::Pod>(&self) -> Result<Vec<T>> {
+        if self.state.size % 4 != 0 {
+            return Err(Error::invalid_use(format!(
+                "read_back needs a size multiple of 4 (WebGPU copies and maps 4-byte words); the buffer has {} bytes",
+                self.state.size
+            )));
+        }
         if self.state.usage.contains(BufferUsage::MapRead) {
             self.map_async(MapMode::Read, ..).wait()?;
             let values = self.get_mapped_range(..)?.typed::<T>()?.to_vec();

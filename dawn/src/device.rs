@@ -9,9 +9,10 @@ use crate::{
     Queue, Result, string,
 };
 use dawn_sys as sys;
+use parking_lot::Mutex;
 use std::ffi::c_void;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 handle! {
@@ -73,9 +74,15 @@ pub(crate) struct DeviceShared {
     is_lost: AtomicBool,
     /// Mapped views alive on this device's buffers; `destroy` is refused while any is (it would unmap them).
     /// Lock-free handshake with `closing` (both `SeqCst`): a view counts itself, then checks `closing`; a
-    /// destroy sets `closing`, then checks the count. One of the two always sees the other.
+    /// destroy counts itself in `closing`, then checks the views. One of the two always sees the other.
     live_views: AtomicUsize,
-    closing: AtomicBool,
+    /// Destroy or force-loss calls in progress. Views are fenced only during them: after a loss Dawn keeps
+    /// buffers mapped, and after a destroy it refuses their mapped ranges (an error, not a dangling view).
+    closing: AtomicUsize,
+    /// The error scopes pushed through guards, innermost last: (guard id, dropped while not innermost).
+    /// Dawn pops the innermost scope whatever guard asks, so only the innermost guard may pop.
+    scopes: Mutex<Vec<(u64, bool)>>,
+    next_scope: AtomicU64,
 }
 
 impl DeviceShared {
@@ -86,7 +93,7 @@ impl DeviceShared {
     /// Counts a new mapped view; refused once the device is being destroyed or lost on purpose.
     pub(crate) fn open_view(&self) -> Result<()> {
         self.live_views.fetch_add(1, Ordering::SeqCst);
-        if self.closing.load(Ordering::SeqCst) {
+        if self.closing.load(Ordering::SeqCst) > 0 {
             self.live_views.fetch_sub(1, Ordering::SeqCst);
             return Err(Error::new(
                 ErrorKind::DeviceLost,
@@ -102,18 +109,18 @@ impl DeviceShared {
 
     /// Runs `end` (destroy or force-loss) unless a mapped view is alive; no view can open meanwhile.
     fn close(&self, what: &str, end: impl FnOnce()) -> Result<()> {
-        let was_closing = self.closing.swap(true, Ordering::SeqCst);
+        self.closing.fetch_add(1, Ordering::SeqCst);
         let views = self.live_views.load(Ordering::SeqCst);
+        if views == 0 {
+            end();
+            self.is_lost.store(true, Ordering::Release);
+        }
+        self.closing.fetch_sub(1, Ordering::SeqCst);
         if views > 0 {
-            if !was_closing {
-                self.closing.store(false, Ordering::SeqCst);
-            }
             return Err(Error::invalid_use(format!(
                 "cannot {what} the device while {views} mapped buffer view(s) are alive; drop them first"
             )));
         }
-        end();
-        self.is_lost.store(true, Ordering::Release);
         Ok(())
     }
 
@@ -180,7 +187,9 @@ impl Device {
             lost: Slot::new(),
             is_lost: AtomicBool::new(false),
             live_views: AtomicUsize::new(0),
-            closing: AtomicBool::new(false),
+            closing: AtomicUsize::new(0),
+            scopes: Mutex::new(Vec::new()),
+            next_scope: AtomicU64::new(0),
         });
         let slot = Slot::<Device>::new();
         let c_desc = sys::WGPUDeviceDescriptor {
@@ -336,13 +345,33 @@ impl Device {
     /// Pushes an error scope; the returned guard pops it ([`ErrorScope::pop`], or on drop).
     #[doc(alias = "wgpuDevicePushErrorScope")]
     pub fn push_error_scope(&self, filter: ErrorFilter) -> ErrorScope<'_> {
+        let id = self.shared.next_scope.fetch_add(1, Ordering::Relaxed);
+        let mut scopes = self.shared.scopes.lock();
         // SAFETY: live device.
         unsafe { sys::wgpuDevicePushErrorScope(self.as_raw(), filter.0) };
+        scopes.push((id, false));
         ErrorScope {
             device: self,
+            id,
             popped: false,
             _not_send: PhantomData,
         }
+    }
+
+    /// Pops guard `id`'s scope if it is the innermost (then also the dropped guards' scopes it uncovers);
+    /// `None` when it is not the innermost.
+    fn pop_scope_of(&self, id: u64) -> Option<Pending<Option<Error>>> {
+        let mut scopes = self.shared.scopes.lock();
+        if scopes.last().map(|s| s.0) != Some(id) {
+            return None;
+        }
+        scopes.pop();
+        let pending = self.pop_error_scope();
+        while scopes.last().is_some_and(|s| s.1) {
+            scopes.pop();
+            drop(self.pop_error_scope());
+        }
+        Some(pending)
     }
 
     fn pop_error_scope(&self) -> Pending<Option<Error>> {
@@ -402,23 +431,44 @@ impl Device {
 #[must_use = "dropping an ErrorScope pops it at once"]
 pub struct ErrorScope<'d> {
     device: &'d Device,
+    id: u64,
     popped: bool,
     _not_send: PhantomData<*const ()>,
 }
 
 impl ErrorScope<'_> {
-    /// Pops the scope: resolves to the first error it caught, or `None`.
+    /// Pops the scope: resolves to the first error it caught, or `None`. Scopes pop innermost first: popping
+    /// a scope that has an inner scope still pushed resolves to [`ErrorKind::InvalidUse`] (the scope is then
+    /// popped when the guard drops and it becomes the innermost).
     #[doc(alias = "wgpuDevicePopErrorScope")]
     pub fn pop(mut self) -> Pending<Option<Error>> {
-        self.popped = true;
-        self.device.pop_error_scope()
+        match self.device.pop_scope_of(self.id) {
+            Some(pending) => {
+                self.popped = true;
+                pending
+            }
+            None => Pending::ready(Err(Error::invalid_use(
+                "error scopes must be popped innermost first; an inner scope is still pushed",
+            ))),
+        }
     }
 }
 
 impl Drop for ErrorScope<'_> {
+    /// Pops the scope (ignoring what it caught) if it is the innermost; otherwise marks it, and it is popped
+    /// as soon as the scopes inside it are.
     fn drop(&mut self) {
-        if !self.popped {
-            drop(self.device.pop_error_scope());
+        if self.popped {
+            return;
+        }
+        match self.device.pop_scope_of(self.id) {
+            Some(pending) => drop(pending),
+            None => {
+                let mut scopes = self.device.shared.scopes.lock();
+                if let Some(scope) = scopes.iter_mut().find(|s| s.0 == self.id) {
+                    scope.1 = true;
+                }
+            }
         }
     }
 }
@@ -470,18 +520,19 @@ unsafe extern "C" fn on_device_lost(
 ) {
     // SAFETY: userdata1 is the reference `request` leaked for this one call.
     let shared = unsafe { Arc::from_raw(userdata1 as *const DeviceShared) };
+    shared.is_lost.store(true, Ordering::Release);
+    // SAFETY: the message lives during the call.
+    let info = DeviceLostInfo {
+        reason: DeviceLostReason(reason),
+        message: unsafe { string::to_string(message) },
+    };
+    // Resolve `lost()` first, so that a panicking handler cannot leave it unresolved.
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        shared.is_lost.store(true, Ordering::Release);
-        // SAFETY: the message lives during the call.
-        let info = DeviceLostInfo {
-            reason: DeviceLostReason(reason),
-            message: unsafe { string::to_string(message) },
-        };
-        if let Some(handler) = &shared.on_lost {
-            handler(&info);
-        }
-        shared.lost.fill(Ok(info));
+        shared.lost.fill(Ok(info.clone()))
     }));
+    if let Some(handler) = &shared.on_lost {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&info)));
+    }
 }
 
 unsafe extern "C" fn on_uncaptured_error(

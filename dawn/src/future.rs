@@ -194,6 +194,7 @@ impl<T: Clone> Pending<T> {
     fn wait_until(&self, deadline: Option<Instant>) -> Result<T> {
         // Waits in bounded chunks so that an unbounded wait never sits in one untimed WaitAny.
         const CHUNK: Duration = Duration::from_secs(1);
+        let mut empty_completions = 0;
         loop {
             if let Some(result) = self.slot.get() {
                 return result;
@@ -207,10 +208,23 @@ impl<T: Clone> Pending<T> {
                 Some(d) => d.saturating_duration_since(Instant::now()).min(CHUNK),
             };
             let completed = instance.wait_any(*future, chunk)?;
-            if !completed
-                && deadline.is_some_and(|d| Instant::now() >= d)
-                && self.slot.get().is_none()
-            {
+            if let Some(result) = self.slot.get() {
+                return result;
+            }
+            if completed {
+                // Dawn saw the operation finish, but its callback has not stored the result yet (a
+                // spontaneous callback still running on another thread): give it a moment, bounded, so
+                // that a completion without a result can never spin forever.
+                empty_completions += 1;
+                if empty_completions > 1000 {
+                    return Err(Error::new(
+                        ErrorKind::Internal,
+                        "the operation completed but its callback left no result",
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     "the operation did not complete in time",

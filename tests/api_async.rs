@@ -1,0 +1,384 @@
+//! `Pending` as a std `Future`, driven by a tiny std-only `block_on` (a thread-parking waker): awaiting
+//! `request_adapter`, `request_device`, `map_async`, `on_submitted_work_done`; a task parked on long GPU
+//! work is woken (not left to its park timeout); `wait_timeout(Duration::ZERO)` on unfinished work gives
+//! `ErrorKind::Timeout` and a later wait succeeds; dropping a `Pending` early is safe and the buffer can be
+//! unmapped and mapped again; a map cancelled by `unmap` fails with a typed error.
+
+use dawn::{
+    BindGroupDescriptor, BindGroupEntry, Buffer, BufferDescriptor, BufferInitDescriptor,
+    BufferMapState, BufferUsage, ComputePipelineDescriptor, DeviceDescriptor, ErrorKind, Instance,
+    MapMode, RequestAdapterOptions, ShaderModuleDescriptor,
+};
+use dawn_suite::{Gpu, WAIT};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+/// Wakes by unparking the blocked thread, and counts the wakes.
+struct ParkWaker {
+    thread: Thread,
+    wakes: AtomicUsize,
+}
+
+impl Wake for ParkWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        self.thread.unpark();
+    }
+}
+
+/// How a `block_on` went.
+#[derive(Debug)]
+struct Run {
+    polls: usize,
+    wakes: usize,
+}
+
+/// Polls `future` to completion on this thread, parking between polls (at most `WAIT` in all).
+fn block_on<F: Future>(future: F) -> (F::Output, Run) {
+    let mut future = std::pin::pin!(future);
+    let waker = Arc::new(ParkWaker {
+        thread: std::thread::current(),
+        wakes: AtomicUsize::new(0),
+    });
+    let task_waker = Waker::from(waker.clone());
+    let mut cx = Context::from_waker(&task_waker);
+    let deadline = Instant::now() + WAIT;
+    let mut polls = 0;
+    loop {
+        polls += 1;
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return (
+                output,
+                Run {
+                    polls,
+                    wakes: waker.wakes.load(Ordering::SeqCst),
+                },
+            );
+        }
+        let now = Instant::now();
+        assert!(
+            now < deadline,
+            "the future did not complete within {WAIT:?}"
+        );
+        std::thread::park_timeout(deadline - now);
+    }
+}
+
+/// A kernel that keeps lavapipe busy: `iters` rounds of an LCG per element.
+const BUSY: &str = "
+override iters: u32;
+@group(0) @binding(0) var<storage, read_write> data: array<u32>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+    var x = data[id.x];
+    for (var i = 0u; i < iters; i++) {
+        x = x * 1664525u + 1013904223u;
+    }
+    data[id.x] = x;
+}
+";
+const BUSY_LEN: u32 = 4096;
+const BUSY_ITERS: u32 = 200_000;
+
+fn lcg(mut x: u32, iters: u32) -> u32 {
+    for _ in 0..iters {
+        x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+    }
+    x
+}
+
+/// Submits the busy kernel over a fresh buffer (element i starts as i) and returns the buffer.
+fn submit_busy_work(gpu: &Gpu) -> Buffer {
+    let initial: Vec<u32> = (0..BUSY_LEN).collect();
+    let data = gpu
+        .device
+        .create_buffer_init(&BufferInitDescriptor {
+            label: "busy",
+            contents: bytemuck::cast_slice(&initial),
+            usage: BufferUsage::Storage | BufferUsage::CopySrc,
+        })
+        .unwrap();
+    let module = gpu
+        .device
+        .create_shader_module_checked(&ShaderModuleDescriptor {
+            label: "busy",
+            code: BUSY,
+        })
+        .unwrap();
+    let pipeline = gpu
+        .device
+        .create_compute_pipeline(&ComputePipelineDescriptor {
+            label: "busy",
+            layout: None,
+            module: &module,
+            entry_point: None,
+            constants: &[("iters", BUSY_ITERS as f64)],
+        });
+    let group = gpu.device.create_bind_group(&BindGroupDescriptor {
+        label: "busy",
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[BindGroupEntry::buffer(0, &data)],
+    });
+    // Make sure setup work is done, so that only the busy kernel is in flight.
+    gpu.queue
+        .on_submitted_work_done()
+        .wait_timeout(WAIT)
+        .unwrap();
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&pipeline);
+        pass.set_bind_group(0, &group, &[]);
+        pass.dispatch_workgroups(BUSY_LEN / 64, 1, 1);
+    }
+    gpu.queue.submit(&[encoder.finish()]);
+    data
+}
+
+fn check_busy_result(values: &[u32]) {
+    assert_eq!(values.len(), BUSY_LEN as usize);
+    for i in [0u32, 1, 63, 64, 2047, BUSY_LEN - 1] {
+        assert_eq!(values[i as usize], lcg(i, BUSY_ITERS), "element {i}");
+    }
+}
+
+#[test]
+fn await_adapter_device_map_and_work_done() {
+    let instance = Instance::new().unwrap();
+    let (result, run) = block_on(async {
+        let adapter = instance
+            .request_adapter(&RequestAdapterOptions::default())
+            .await?;
+        let device = adapter
+            .request_device(&DeviceDescriptor {
+                label: "async",
+                ..Default::default()
+            })
+            .await?;
+        let queue = device.queue();
+        let src = device.create_buffer_init(&BufferInitDescriptor {
+            label: "src",
+            contents: bytemuck::cast_slice(&[10u32, 20, 30, 40]),
+            usage: BufferUsage::CopySrc,
+        })?;
+        let dst = device.create_buffer(&BufferDescriptor {
+            label: "dst",
+            size: 16,
+            usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+            mapped_at_creation: false,
+        })?;
+        let mut encoder = device.create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(&src, 4, &dst, 0, 12);
+        queue.submit(&[encoder.finish()]);
+        queue.on_submitted_work_done().await?;
+        dst.map_async(MapMode::Read, ..).await?;
+        let values = dst.get_mapped_range(..)?.typed::<u32>()?.to_vec();
+        dst.unmap()?;
+        Ok::<_, dawn::Error>(values)
+    });
+    assert_eq!(result.unwrap(), [20, 30, 40, 0]);
+    println!("{run:?}");
+    assert!(run.polls >= 1);
+}
+
+#[test]
+fn a_task_waiting_on_long_work_is_woken() {
+    let gpu = Gpu::new();
+    let data = submit_busy_work(&gpu);
+    let start = Instant::now();
+    let (done, run) = block_on(gpu.queue.on_submitted_work_done());
+    let elapsed = start.elapsed();
+    done.unwrap();
+    println!("busy work took {elapsed:?}: {run:?}");
+    // Pending on the first poll (the work takes a while), then woken by the event pump, not by the timeout.
+    assert!(
+        run.polls >= 2,
+        "the busy kernel finished before the first poll: {run:?}"
+    );
+    assert!(run.wakes >= 1, "{run:?}");
+    assert!(elapsed < WAIT / 2, "{elapsed:?}");
+    // The map of the result, awaited the same way.
+    let staging = gpu
+        .device
+        .create_buffer(&BufferDescriptor {
+            label: "staging",
+            size: data.size(),
+            usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+            mapped_at_creation: false,
+        })
+        .unwrap();
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    encoder.copy_buffer_to_buffer(&data, 0, &staging, 0, data.size());
+    gpu.queue.submit(&[encoder.finish()]);
+    let (mapped, _) = block_on(staging.map_async(MapMode::Read, ..));
+    mapped.unwrap();
+    check_busy_result(
+        staging
+            .get_mapped_range(..)
+            .unwrap()
+            .typed::<u32>()
+            .unwrap(),
+    );
+    staging.unmap().unwrap();
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
+#[test]
+fn wait_timeout_zero_then_a_later_wait_succeeds() {
+    let gpu = Gpu::new();
+    let data = submit_busy_work(&gpu);
+    let staging = gpu
+        .device
+        .create_buffer(&BufferDescriptor {
+            label: "staging",
+            size: data.size(),
+            usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+            mapped_at_creation: false,
+        })
+        .unwrap();
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    encoder.copy_buffer_to_buffer(&data, 0, &staging, 0, data.size());
+    gpu.queue.submit(&[encoder.finish()]);
+    let done = gpu.queue.on_submitted_work_done();
+    let map = staging.map_async(MapMode::Read, ..);
+    assert!(!done.is_ready());
+    let error = done.wait_timeout(Duration::ZERO).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    assert_eq!(
+        map.wait_timeout(Duration::ZERO).unwrap_err().kind(),
+        ErrorKind::Timeout
+    );
+    assert_eq!(staging.map_state(), BufferMapState::Pending);
+    // Waiting again, with a real timeout, succeeds; so does a zero wait afterwards.
+    done.wait_timeout(WAIT).unwrap();
+    map.wait_timeout(WAIT).unwrap();
+    assert!(done.is_ready() && map.is_ready());
+    done.wait_timeout(Duration::ZERO).unwrap();
+    assert!(format!("{map:?}").contains("ready: true"), "{map:?}");
+    check_busy_result(
+        staging
+            .get_mapped_range(..)
+            .unwrap()
+            .typed::<u32>()
+            .unwrap(),
+    );
+    staging.unmap().unwrap();
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
+#[test]
+fn dropping_a_pending_map_early_is_safe() {
+    let gpu = Gpu::new();
+    let b = gpu
+        .device
+        .create_buffer(&BufferDescriptor {
+            label: "dropped map",
+            size: 32,
+            usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+            mapped_at_creation: false,
+        })
+        .unwrap();
+    gpu.queue
+        .write_buffer(&b, 0, &[1u32, 2, 3, 4, 5, 6, 7, 8])
+        .unwrap();
+    // Dropped before completion, then unmapped (aborting it), then mapped again.
+    drop(b.map_async(MapMode::Read, ..));
+    assert_eq!(b.map_state(), BufferMapState::Pending);
+    b.unmap().unwrap();
+    assert_eq!(b.map_state(), BufferMapState::Unmapped);
+    b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
+    assert_eq!(
+        b.get_mapped_range(..).unwrap().typed::<u32>().unwrap(),
+        [1, 2, 3, 4, 5, 6, 7, 8]
+    );
+    b.unmap().unwrap();
+    // Dropped, then left to complete on its own: the buffer ends up mapped and usable.
+    drop(b.map_async(MapMode::Read, 8..24));
+    gpu.queue
+        .on_submitted_work_done()
+        .wait_timeout(WAIT)
+        .unwrap();
+    gpu.instance.process_events();
+    let deadline = Instant::now() + WAIT;
+    while b.map_state() != BufferMapState::Mapped {
+        assert!(Instant::now() < deadline, "the dropped map never completed");
+        gpu.instance.process_events();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(
+        b.get_mapped_range(8..24).unwrap().typed::<u32>().unwrap(),
+        [3, 4, 5, 6]
+    );
+    b.unmap().unwrap();
+    b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
+    b.unmap().unwrap();
+    // A dropped future: polled once, then dropped.
+    {
+        let mut pending = Box::pin(b.map_async(MapMode::Read, ..));
+        let waker = Waker::noop();
+        let _ = pending.as_mut().poll(&mut Context::from_waker(waker));
+    }
+    b.unmap().unwrap();
+    assert_eq!(b.map_state(), BufferMapState::Unmapped);
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
+#[test]
+fn unmap_before_the_map_completes_fails_the_map() {
+    let gpu = Gpu::new();
+    let b = gpu
+        .device
+        .create_buffer(&BufferDescriptor {
+            label: "aborted",
+            size: 16,
+            usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+            mapped_at_creation: false,
+        })
+        .unwrap();
+    let pending = b.map_async(MapMode::Read, ..);
+    b.unmap().unwrap();
+    let error = pending.wait_timeout(WAIT).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::MapFailed, "{error}");
+    assert_eq!(b.map_state(), BufferMapState::Unmapped);
+    // Awaited, the same.
+    let pending = b.map_async(MapMode::Read, ..);
+    b.unmap().unwrap();
+    let (result, _) = block_on(pending);
+    assert_eq!(result.unwrap_err().kind(), ErrorKind::MapFailed);
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
+#[test]
+fn ready_errors_and_pendings_on_other_threads() {
+    let gpu = Gpu::new();
+    let b = gpu
+        .device
+        .create_buffer(&BufferDescriptor {
+            label: "b",
+            size: 16,
+            usage: BufferUsage::CopyDst,
+            ..Default::default()
+        })
+        .unwrap();
+    // An error caught before calling Dawn is ready at once, as a future and as a wait.
+    let (result, run) = block_on(b.map_async(MapMode::Read, ..));
+    assert_eq!(result.unwrap_err().kind(), ErrorKind::InvalidUse);
+    assert_eq!(run.polls, 1);
+    let ready = b.map_async(MapMode::Read, ..);
+    assert!(ready.is_ready());
+    assert_eq!(
+        ready.wait_timeout(Duration::ZERO).unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    // Awaited on another thread.
+    let queue = gpu.queue.clone();
+    let handle = std::thread::spawn(move || block_on(queue.on_submitted_work_done()).0);
+    handle.join().unwrap().unwrap();
+}

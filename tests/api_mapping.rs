@@ -1,0 +1,273 @@
+//! Buffer mapping: `map_state` transitions (Unmapped -> Pending -> Mapped -> Unmapped), `map_async` on
+//! sub-ranges, typed `get_mapped_range` / `get_mapped_range_mut` views, shared read views, `unmap`,
+//! `read_mapped_range` / `write_mapped_range`, mapping for writing then using the data on the GPU.
+
+use dawn::{Buffer, BufferDescriptor, BufferMapState, BufferUsage, ErrorKind, MapMode};
+use dawn_suite::{Gpu, WAIT};
+
+fn buffer(gpu: &Gpu, size: u64, usage: BufferUsage) -> Buffer {
+    gpu.device
+        .create_buffer(&BufferDescriptor {
+            label: "buffer",
+            size,
+            usage,
+            mapped_at_creation: false,
+        })
+        .unwrap()
+}
+
+/// A MapRead buffer holding `data` (copied in from a staging buffer).
+fn readable_with(gpu: &Gpu, data: &[u32]) -> Buffer {
+    let size = (data.len() * 4) as u64;
+    let src = buffer(gpu, size, BufferUsage::CopySrc | BufferUsage::CopyDst);
+    gpu.queue.write_buffer(&src, 0, data).unwrap();
+    let dst = buffer(gpu, size, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    encoder.copy_buffer_to_buffer(&src, 0, &dst, 0, size);
+    gpu.queue.submit(&[encoder.finish()]);
+    dst
+}
+
+#[test]
+fn map_state_transitions() {
+    let gpu = Gpu::new();
+    let b = readable_with(&gpu, &[1, 2, 3, 4]);
+    assert_eq!(b.map_state(), BufferMapState::Unmapped);
+    let pending = b.map_async(MapMode::Read, ..);
+    // Callbacks only run inside WaitAny/ProcessEvents: still pending until waited on.
+    assert_eq!(b.map_state(), BufferMapState::Pending);
+    pending.wait_timeout(WAIT).unwrap();
+    assert_eq!(b.map_state(), BufferMapState::Mapped);
+    assert_eq!(
+        b.get_mapped_range(..).unwrap().typed::<u32>().unwrap(),
+        [1, 2, 3, 4]
+    );
+    b.unmap().unwrap();
+    assert_eq!(b.map_state(), BufferMapState::Unmapped);
+    // Unmapping an unmapped buffer does nothing.
+    b.unmap().unwrap();
+    assert_eq!(b.map_state(), BufferMapState::Unmapped);
+    // Clones share the state.
+    let clone = b.clone();
+    b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
+    assert_eq!(clone.map_state(), BufferMapState::Mapped);
+    assert_eq!(
+        clone
+            .get_mapped_range(8..16)
+            .unwrap()
+            .typed::<u32>()
+            .unwrap(),
+        [3, 4]
+    );
+    clone.unmap().unwrap();
+    assert_eq!(b.map_state(), BufferMapState::Unmapped);
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
+#[test]
+fn map_a_sub_range_and_view_inside_it() {
+    let gpu = Gpu::new();
+    let data: Vec<u32> = (0..256).map(|i| i * 10).collect();
+    let b = readable_with(&gpu, &data);
+    b.map_async(MapMode::Read, 256..512)
+        .wait_timeout(WAIT)
+        .unwrap();
+    {
+        let view = b.get_mapped_range(256..512).unwrap();
+        assert_eq!(view.len(), 256);
+        assert_eq!(view.typed::<u32>().unwrap(), &data[64..128]);
+        // A smaller view inside, and an overlapping second read view, at the same time.
+        let inner = b.get_mapped_range(264..272).unwrap();
+        assert_eq!(inner.typed::<u32>().unwrap(), &data[66..68]);
+        // Inclusive range bounds resolve the same as exclusive ones.
+        let inclusive = b.get_mapped_range(264..=271).unwrap();
+        assert_eq!(&*inclusive, &*inner);
+        // Typed views of the wrong length are refused.
+        let odd = b.get_mapped_range(256..268).unwrap();
+        assert_eq!(
+            odd.typed::<u64>().unwrap_err().kind(),
+            ErrorKind::InvalidUse
+        );
+        assert_eq!(odd.typed::<u32>().unwrap(), &data[64..67]);
+    }
+    // Outside the mapped range (even though inside the buffer): refused.
+    assert_eq!(
+        b.get_mapped_range(0..256).unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    assert_eq!(
+        b.get_mapped_range(..).unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    assert_eq!(
+        b.get_mapped_range(508..516).unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    // Misaligned view offsets and sizes.
+    assert_eq!(
+        b.get_mapped_range(260..268).unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    assert_eq!(
+        b.get_mapped_range(256..258).unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    b.unmap().unwrap();
+    // Map range checks: offset multiple of 8, size of 4, inside the buffer.
+    assert_eq!(
+        b.map_async(MapMode::Read, 4..12).wait().unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    assert_eq!(
+        b.map_async(MapMode::Read, 8..14).wait().unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    assert_eq!(
+        b.map_async(MapMode::Read, 1000..1032)
+            .wait()
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidUse
+    );
+    assert_eq!(b.map_state(), BufferMapState::Unmapped);
+    // An end-open range maps to the end of the buffer.
+    b.map_async(MapMode::Read, 1016..)
+        .wait_timeout(WAIT)
+        .unwrap();
+    assert_eq!(
+        b.get_mapped_range(1016..).unwrap().typed::<u32>().unwrap(),
+        &data[254..]
+    );
+    b.unmap().unwrap();
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
+#[test]
+fn map_for_writing_then_use_on_the_gpu() {
+    let gpu = Gpu::new();
+    let upload = buffer(&gpu, 64, BufferUsage::MapWrite | BufferUsage::CopySrc);
+    upload
+        .map_async(MapMode::Write, ..)
+        .wait_timeout(WAIT)
+        .unwrap();
+    {
+        let mut low = upload.get_mapped_range_mut(0..32).unwrap();
+        let mut high = upload.get_mapped_range_mut(32..64).unwrap();
+        low.typed_mut::<f32>()
+            .unwrap()
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v = i as f32 + 0.5);
+        high.typed_mut::<i32>()
+            .unwrap()
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v = -(i as i32));
+        assert_eq!(low.typed::<f32>().unwrap()[3], 3.5);
+    }
+    upload.unmap().unwrap();
+    let storage = buffer(&gpu, 64, BufferUsage::CopySrc | BufferUsage::CopyDst);
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    encoder.copy_buffer_to_buffer(&upload, 0, &storage, 0, 64);
+    gpu.queue.submit(&[encoder.finish()]);
+    let bytes: Vec<u8> = storage.read_back().unwrap();
+    let floats: &[f32] = bytemuck::cast_slice(&bytes[..32]);
+    let ints: &[i32] = bytemuck::cast_slice(&bytes[32..]);
+    assert_eq!(floats, (0..8).map(|i| i as f32 + 0.5).collect::<Vec<_>>());
+    assert_eq!(ints, (0..8).map(|i| -i).collect::<Vec<_>>());
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
+#[test]
+fn read_and_write_mapped_range_without_views() {
+    let gpu = Gpu::new();
+    let upload = buffer(&gpu, 32, BufferUsage::MapWrite | BufferUsage::CopySrc);
+    upload
+        .map_async(MapMode::Write, ..)
+        .wait_timeout(WAIT)
+        .unwrap();
+    upload
+        .write_mapped_range(8, &[9, 8, 7, 6, 5, 4, 3, 2])
+        .unwrap();
+    // Writing is refused outside the mapping.
+    assert_eq!(
+        upload.write_mapped_range(28, &[1; 8]).unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    upload.unmap().unwrap();
+    let readable = buffer(&gpu, 32, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    encoder.copy_buffer_to_buffer(&upload, 0, &readable, 0, 32);
+    gpu.queue.submit(&[encoder.finish()]);
+    readable
+        .map_async(MapMode::Read, ..)
+        .wait_timeout(WAIT)
+        .unwrap();
+    let mut dst = [0u8; 16];
+    readable.read_mapped_range(0, &mut dst).unwrap();
+    assert_eq!(dst, [0, 0, 0, 0, 0, 0, 0, 0, 9, 8, 7, 6, 5, 4, 3, 2]);
+    // Writing into a buffer mapped for reading is refused.
+    assert_eq!(
+        readable
+            .write_mapped_range(0, &[1, 2, 3, 4])
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidUse
+    );
+    // A read leaves no view behind: unmap works at once.
+    readable.unmap().unwrap();
+    assert_eq!(
+        readable.read_mapped_range(0, &mut dst).unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
+#[test]
+fn mapped_at_creation_with_write_mapped_range() {
+    let gpu = Gpu::new();
+    let b = gpu
+        .device
+        .create_buffer(&BufferDescriptor {
+            label: "mapped",
+            size: 16,
+            usage: BufferUsage::CopySrc,
+            mapped_at_creation: true,
+        })
+        .unwrap();
+    b.write_mapped_range(0, bytemuck::cast_slice(&[11u32, 22, 33, 44]))
+        .unwrap();
+    let mut check = [0u8; 16];
+    b.read_mapped_range(0, &mut check).unwrap();
+    assert_eq!(bytemuck::cast_slice::<u8, u32>(&check), [11, 22, 33, 44]);
+    b.unmap().unwrap();
+    assert_eq!(b.read_back::<u32>().unwrap(), [11, 22, 33, 44]);
+    // Once unmapped, a mapped-at-creation buffer without MapWrite cannot be mapped again.
+    assert_eq!(
+        b.map_async(MapMode::Write, ..).wait().unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
+#[test]
+fn map_after_gpu_writes_sees_them_in_order() {
+    // Write, copy, map, unmap, write again, copy, map: each mapping sees the latest data.
+    let gpu = Gpu::new();
+    let src = buffer(&gpu, 16, BufferUsage::CopySrc | BufferUsage::CopyDst);
+    let dst = buffer(&gpu, 16, BufferUsage::MapRead | BufferUsage::CopyDst);
+    for round in 0..5u32 {
+        let data = [round, round * 2, round * 3, round * 4];
+        gpu.queue.write_buffer(&src, 0, &data).unwrap();
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(&src, 0, &dst, 0, 16);
+        gpu.queue.submit(&[encoder.finish()]);
+        dst.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
+        assert_eq!(
+            dst.get_mapped_range(..).unwrap().typed::<u32>().unwrap(),
+            data
+        );
+        dst.unmap().unwrap();
+    }
+    assert!(gpu.take_uncaptured().is_empty());
+}
