@@ -1,0 +1,528 @@
+//! The safe API against raw `webgpu.h` calls, side by side in one run: what does the wrapper cost?
+//!
+//! Two host-bound workloads, each done through the safe `dawn` API and through raw `dawn_sys` calls on
+//! the very same device, queue, pipeline, bind group and buffer (the raw side borrows their handles with
+//! `as_raw()`, so Dawn does identical work and only the Rust layer differs):
+//!
+//! - **submit**: encode + dispatch + submit cycles: create a command encoder, begin a compute pass, set the
+//!   pipeline and the bind group, dispatch one workgroup, end, finish, submit (and release everything).
+//!   Every 100 submits, and at the end of each round, both sides wait for the queue to drain
+//!   (`on_submitted_work_done`) to keep it bounded.
+//! - **map**: map round trips on an idle 256-byte buffer: `map_async(Read)`, wait, get the mapped range,
+//!   read a `u32`, unmap.
+//!
+//! The raw side registers its callbacks in the same `AllowProcessEvents` mode as the safe API and waits
+//! with `wgpuInstanceWaitAny` (the instance's `TimedWaitAny`, 1 s slices) exactly as `Pending::wait` does.
+//! Each side's work is split into rounds; rounds alternate which side goes first (ABBA), after a warm-up.
+//! Reported: the median over rounds of each side's mean time per operation, and their ratio. Every value
+//! read back is checked, and at the end the dispatch counter written by the kernel must equal the number
+//! of dispatches both sides made; the program exits non-zero otherwise or on any uncaptured error.
+//!
+//! Run: `cargo run --release --example bench` (10,000 submits and 1,000 map round trips per side), or
+//! `cargo run --release --example bench -- --quick` (1,000 and 100) for CI. `--rounds N` changes the number
+//! of rounds (default 20); `--only submit` or `--only map` runs one workload (for profiling).
+
+use anyhow::{Context, bail, ensure};
+use dawn::*;
+use dawn_sys as sys;
+use std::ffi::c_void;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Submits between two waits for the queue to drain (both sides).
+const SYNC_EVERY: usize = 100;
+/// Size of the mapped buffer (bytes) and the value at its start.
+const MAP_SIZE: u64 = 256;
+const MAGIC: u32 = 0xC0FF_EE42;
+/// Elements the kernel increments once per dispatch (one workgroup of 64).
+const COUNTERS: usize = 64;
+/// One wait slice, the same for both sides (what `Pending::wait` uses).
+const SLICE_NS: u64 = 1_000_000_000;
+/// Slices after which a wait fails instead of hanging.
+const MAX_SLICES: usize = 60;
+
+const SHADER: &str = "
+@group(0) @binding(0) var<storage, read_write> counters: array<u32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+    counters[id.x] = counters[id.x] + 1u;
+}
+";
+
+/// The objects both sides share.
+struct Bench {
+    instance: Instance,
+    device: Device,
+    queue: Queue,
+    pipeline: ComputePipeline,
+    group: BindGroup,
+    map_buffer: Buffer,
+}
+
+/// The same objects as raw handles, borrowed from [`Bench`] (no reference of their own).
+#[derive(Clone, Copy)]
+struct Raw {
+    instance: sys::WGPUInstance,
+    device: sys::WGPUDevice,
+    queue: sys::WGPUQueue,
+    pipeline: sys::WGPUComputePipeline,
+    group: sys::WGPUBindGroup,
+    map_buffer: sys::WGPUBuffer,
+}
+
+impl Bench {
+    fn raw(&self) -> Raw {
+        Raw {
+            instance: self.instance.as_raw(),
+            device: self.device.as_raw(),
+            queue: self.queue.as_raw(),
+            pipeline: self.pipeline.as_raw(),
+            group: self.group.as_raw(),
+            map_buffer: self.map_buffer.as_raw(),
+        }
+    }
+}
+
+// ---- the safe side ----
+
+#[inline(never)]
+fn safe_submits(b: &Bench, n: usize) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    for i in 1..=n {
+        let mut encoder = b.device.create_command_encoder(&Default::default());
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&b.pipeline);
+        pass.set_bind_group(0, &b.group, &[]);
+        pass.dispatch_workgroups(1, 1, 1);
+        pass.end();
+        b.queue.submit(&[encoder.finish()]);
+        if i % SYNC_EVERY == 0 || i == n {
+            b.queue.on_submitted_work_done().wait()?;
+        }
+    }
+    Ok(start.elapsed())
+}
+
+#[inline(never)]
+fn safe_maps(b: &Bench, n: usize) -> anyhow::Result<Duration> {
+    let mut wrong = 0usize;
+    let start = Instant::now();
+    for _ in 0..n {
+        b.map_buffer.map_async(MapMode::Read, ..).wait()?;
+        let value = {
+            let view = b.map_buffer.get_mapped_range(..)?;
+            u32::from_le_bytes([view[0], view[1], view[2], view[3]])
+        };
+        b.map_buffer.unmap()?;
+        wrong += (value != MAGIC) as usize;
+    }
+    let elapsed = start.elapsed();
+    ensure!(
+        wrong == 0,
+        "safe side: {wrong} of {n} mapped reads were wrong"
+    );
+    Ok(elapsed)
+}
+
+// ---- the raw side: webgpu.h calls only ----
+
+unsafe extern "C" fn raw_on_work_done(
+    status: sys::WGPUQueueWorkDoneStatus,
+    _message: sys::WGPUStringView,
+    userdata1: *mut c_void,
+    _userdata2: *mut c_void,
+) {
+    // SAFETY: userdata1 is the caller's status word, alive until its wait returns.
+    unsafe { *userdata1.cast::<u32>() = status };
+}
+
+unsafe extern "C" fn raw_on_mapped(
+    status: sys::WGPUMapAsyncStatus,
+    _message: sys::WGPUStringView,
+    userdata1: *mut c_void,
+    _userdata2: *mut c_void,
+) {
+    // SAFETY: as above.
+    unsafe { *userdata1.cast::<u32>() = status };
+}
+
+/// Waits for `future` in timed slices, as `Pending::wait` does.
+///
+/// # Safety
+/// `instance` is live and `future` one of its futures.
+unsafe fn raw_wait(instance: sys::WGPUInstance, future: sys::WGPUFuture) -> anyhow::Result<()> {
+    let mut info = sys::WGPUFutureWaitInfo {
+        future,
+        completed: 0,
+    };
+    for _ in 0..MAX_SLICES {
+        // SAFETY: one valid wait info.
+        match unsafe { sys::wgpuInstanceWaitAny(instance, 1, &mut info, SLICE_NS) } {
+            sys::WGPUWaitStatus_Success if info.completed != 0 => return Ok(()),
+            sys::WGPUWaitStatus_Success | sys::WGPUWaitStatus_TimedOut => {}
+            other => bail!("wgpuInstanceWaitAny failed with status {other}"),
+        }
+    }
+    bail!("raw side: a wait took over {MAX_SLICES} s")
+}
+
+/// # Safety
+/// `r` holds live handles.
+#[inline(never)]
+unsafe fn raw_submits(r: Raw, n: usize) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    for i in 1..=n {
+        // SAFETY: live handles; every object made here is released once, after its last use.
+        unsafe {
+            let encoder = sys::wgpuDeviceCreateCommandEncoder(r.device, std::ptr::null());
+            let pass = sys::wgpuCommandEncoderBeginComputePass(encoder, std::ptr::null());
+            sys::wgpuComputePassEncoderSetPipeline(pass, r.pipeline);
+            sys::wgpuComputePassEncoderSetBindGroup(pass, 0, r.group, 0, std::ptr::null());
+            sys::wgpuComputePassEncoderDispatchWorkgroups(pass, 1, 1, 1);
+            sys::wgpuComputePassEncoderEnd(pass);
+            sys::wgpuComputePassEncoderRelease(pass);
+            let commands = sys::wgpuCommandEncoderFinish(encoder, std::ptr::null());
+            sys::wgpuCommandEncoderRelease(encoder);
+            sys::wgpuQueueSubmit(r.queue, 1, &commands);
+            sys::wgpuCommandBufferRelease(commands);
+        }
+        if i % SYNC_EVERY == 0 || i == n {
+            let mut status = u32::MAX;
+            let info = sys::WGPUQueueWorkDoneCallbackInfo {
+                nextInChain: std::ptr::null_mut(),
+                mode: sys::WGPUCallbackMode_AllowProcessEvents,
+                callback: Some(raw_on_work_done),
+                userdata1: (&raw mut status).cast(),
+                userdata2: std::ptr::null_mut(),
+            };
+            // SAFETY: live queue; `status` outlives the wait that fires the callback.
+            unsafe {
+                let future = sys::wgpuQueueOnSubmittedWorkDone(r.queue, info);
+                raw_wait(r.instance, future)?;
+            }
+            ensure!(
+                status == sys::WGPUQueueWorkDoneStatus_Success,
+                "raw side: work done status {status}"
+            );
+        }
+    }
+    Ok(start.elapsed())
+}
+
+/// # Safety
+/// `r` holds live handles, and the map buffer is unmapped with no view alive.
+#[inline(never)]
+unsafe fn raw_maps(r: Raw, n: usize) -> anyhow::Result<Duration> {
+    let mut wrong = 0usize;
+    let start = Instant::now();
+    for _ in 0..n {
+        let mut status = u32::MAX;
+        let info = sys::WGPUBufferMapCallbackInfo {
+            nextInChain: std::ptr::null_mut(),
+            mode: sys::WGPUCallbackMode_AllowProcessEvents,
+            callback: Some(raw_on_mapped),
+            userdata1: (&raw mut status).cast(),
+            userdata2: std::ptr::null_mut(),
+        };
+        // SAFETY: live buffer, unmapped; `status` outlives the wait that fires the callback.
+        unsafe {
+            let future = sys::wgpuBufferMapAsync(
+                r.map_buffer,
+                sys::WGPUMapMode_Read,
+                0,
+                MAP_SIZE as usize,
+                info,
+            );
+            raw_wait(r.instance, future)?;
+        }
+        ensure!(
+            status == sys::WGPUMapAsyncStatus_Success,
+            "raw side: map status {status}"
+        );
+        // SAFETY: the buffer is mapped for reading over 0..MAP_SIZE; the pointer is read before unmap.
+        let value = unsafe {
+            let ptr = sys::wgpuBufferGetConstMappedRange(r.map_buffer, 0, MAP_SIZE as usize);
+            ensure!(!ptr.is_null(), "raw side: no mapped range");
+            let value = ptr.cast::<u32>().read();
+            sys::wgpuBufferUnmap(r.map_buffer);
+            value
+        };
+        wrong += (value != MAGIC) as usize;
+    }
+    let elapsed = start.elapsed();
+    ensure!(
+        wrong == 0,
+        "raw side: {wrong} of {n} mapped reads were wrong"
+    );
+    Ok(elapsed)
+}
+
+// ---- the harness ----
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// Per-round mean microseconds per operation, for each side.
+#[derive(Default)]
+struct Samples {
+    safe: Vec<f64>,
+    raw: Vec<f64>,
+}
+
+impl Samples {
+    fn push(&mut self, safe: Duration, raw: Duration, ops: usize) {
+        self.safe.push(safe.as_secs_f64() * 1e6 / ops as f64);
+        self.raw.push(raw.as_secs_f64() * 1e6 / ops as f64);
+    }
+
+    /// (median safe, median raw, safe/raw, lowest and highest per-round ratio)
+    fn summary(&self) -> (f64, f64, f64, f64, f64) {
+        let safe = median(&mut self.safe.clone());
+        let raw = median(&mut self.raw.clone());
+        let ratios: Vec<f64> = self
+            .safe
+            .iter()
+            .zip(&self.raw)
+            .map(|(s, r)| s / r)
+            .collect();
+        let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = ratios.iter().copied().fold(0.0, f64::max);
+        (safe, raw, safe / raw, low, high)
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut quick = false;
+    let mut rounds = 20usize;
+    let mut only: Option<String> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--rounds" => {
+                rounds = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&r| r > 0)
+                    .context("--rounds needs a positive number")?
+            }
+            "--only" => {
+                only = Some(
+                    args.next()
+                        .filter(|w| w == "submit" || w == "map")
+                        .context("--only needs `submit` or `map`")?,
+                )
+            }
+            "--bench" => {} // what `cargo bench` passes
+            other => {
+                bail!("unknown argument {other:?} (use --quick, --rounds N, --only submit|map)")
+            }
+        }
+    }
+    let (mut submits, mut maps): (usize, usize) =
+        if quick { (1_000, 100) } else { (10_000, 1_000) };
+    match only.as_deref() {
+        Some("submit") => maps = 0,
+        Some("map") => submits = 0,
+        _ => {}
+    }
+    let submits_per_round = submits.div_ceil(rounds);
+    let maps_per_round = maps.div_ceil(rounds);
+
+    let instance = Instance::new()?;
+    let adapter = instance
+        .request_adapter(&RequestAdapterOptions::default())
+        .wait()
+        .context(
+            "no WebGPU adapter (is a Vulkan driver installed? ./dev.sh setup installs lavapipe)",
+        )?;
+    let info = adapter.info()?;
+    let errors = Arc::new(AtomicUsize::new(0));
+    let sink = errors.clone();
+    let device = adapter
+        .request_device(&DeviceDescriptor {
+            label: "bench",
+            on_uncaptured_error: Some(Arc::new(move |e: &Error| {
+                eprintln!("uncaptured error: {e}");
+                sink.fetch_add(1, Ordering::Relaxed);
+            })),
+            ..Default::default()
+        })
+        .wait()?;
+    let queue = device.queue();
+    println!(
+        "machine: {} | {} ({}), vendor {:?}, backend {}, adapter type {} | host CPU {} ({} threads)",
+        info.device,
+        info.description,
+        info.architecture,
+        info.vendor,
+        info.backend_type,
+        info.adapter_type,
+        cpu_model(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+
+    let counters = device.create_buffer_init(&BufferInitDescriptor {
+        label: "counters",
+        contents: bytemuck::cast_slice(&[0u32; COUNTERS]),
+        usage: BufferUsage::Storage | BufferUsage::CopySrc,
+    })?;
+    let map_buffer = device.create_buffer(&BufferDescriptor {
+        label: "mapped",
+        size: MAP_SIZE,
+        usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+        mapped_at_creation: false,
+    })?;
+    let mut contents = vec![0u32; (MAP_SIZE / 4) as usize];
+    contents[0] = MAGIC;
+    queue.write_buffer(&map_buffer, 0, &contents)?;
+    let module = device.create_shader_module_checked(&ShaderModuleDescriptor {
+        label: "count",
+        code: SHADER,
+    })?;
+    let (pipeline, group) = device.scoped(|device| {
+        let pipeline = device.create_compute_pipeline(&ComputePipelineDescriptor {
+            label: "count",
+            layout: None,
+            module: &module,
+            entry_point: None,
+            constants: &[],
+        });
+        let group = device.create_bind_group(&BindGroupDescriptor {
+            label: "counters",
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[BindGroupEntry::buffer(0, &counters)],
+        });
+        (pipeline, group)
+    })?;
+    let bench = Bench {
+        instance,
+        device,
+        queue,
+        pipeline,
+        group,
+        map_buffer,
+    };
+    let raw = bench.raw();
+
+    println!(
+        "{} rounds; per side: {submits_per_round} x {rounds} submits (queue drained every {SYNC_EVERY}), \
+         {maps_per_round} x {rounds} map round trips; sides alternate first (ABBA)",
+        rounds
+    );
+
+    // Warm-up: pipeline caches, allocator pools, page faults, the CPU's clock.
+    let warm = if submits > 0 {
+        (submits_per_round / 2).max(SYNC_EVERY)
+    } else {
+        0
+    };
+    let warm_maps = if maps > 0 {
+        (maps_per_round / 2).max(10)
+    } else {
+        0
+    };
+    safe_submits(&bench, warm)?;
+    // SAFETY: the handles live in `bench` until the end of main; the buffer is unmapped between uses.
+    unsafe { raw_submits(raw, warm)? };
+    safe_maps(&bench, warm_maps)?;
+    // SAFETY: as above.
+    unsafe { raw_maps(raw, warm_maps)? };
+    let mut dispatches = 2 * warm;
+
+    let mut submit_samples = Samples::default();
+    let mut map_samples = Samples::default();
+    let run_start = Instant::now();
+    for round in 0..rounds {
+        let safe_first = round % 4 == 0 || round % 4 == 3;
+        if submits_per_round > 0 {
+            let (safe, raw_time) = if safe_first {
+                let s = safe_submits(&bench, submits_per_round)?;
+                // SAFETY: as above.
+                (s, unsafe { raw_submits(raw, submits_per_round)? })
+            } else {
+                // SAFETY: as above.
+                let r = unsafe { raw_submits(raw, submits_per_round)? };
+                (safe_submits(&bench, submits_per_round)?, r)
+            };
+            submit_samples.push(safe, raw_time, submits_per_round);
+            dispatches += 2 * submits_per_round;
+        }
+
+        if maps_per_round > 0 {
+            let (safe, raw_time) = if safe_first {
+                let s = safe_maps(&bench, maps_per_round)?;
+                // SAFETY: as above.
+                (s, unsafe { raw_maps(raw, maps_per_round)? })
+            } else {
+                // SAFETY: as above.
+                let r = unsafe { raw_maps(raw, maps_per_round)? };
+                (safe_maps(&bench, maps_per_round)?, r)
+            };
+            map_samples.push(safe, raw_time, maps_per_round);
+        }
+    }
+    let run_time = run_start.elapsed();
+
+    // Both sides really ran the kernel: every counter saw every dispatch.
+    let counted: Vec<u32> = counters.read_back()?;
+    ensure!(
+        counted.iter().all(|&c| c as usize == dispatches),
+        "the kernel counted {:?}.. dispatches, {dispatches} were submitted",
+        &counted[..4]
+    );
+    let uncaptured = errors.load(Ordering::Relaxed);
+    ensure!(uncaptured == 0, "{uncaptured} uncaptured Dawn errors");
+
+    println!();
+    println!(
+        "| operation | ops per side | safe, us/op | raw, us/op | safe/raw | per-round safe/raw |"
+    );
+    println!("|---|---:|---:|---:|---:|---|");
+    for (name, ops, samples) in [
+        (
+            "encode + dispatch + submit",
+            submits_per_round * rounds,
+            &submit_samples,
+        ),
+        (
+            "map + wait + read + unmap",
+            maps_per_round * rounds,
+            &map_samples,
+        ),
+    ] {
+        if ops == 0 {
+            continue;
+        }
+        let (safe, raw, ratio, low, high) = samples.summary();
+        println!("| {name} | {ops} | {safe:.2} | {raw:.2} | {ratio:.3} | {low:.3} .. {high:.3} |");
+    }
+    println!();
+    println!(
+        "medians over {rounds} rounds of each side's mean time per op; target safe/raw <= 1.03. \
+         measured in {:.1} s; {dispatches} dispatches checked, 0 uncaptured errors",
+        run_time.as_secs_f64()
+    );
+    Ok(())
+}
