@@ -24,7 +24,8 @@ pub const WGPUFeatureName_DawnMultiPlanarFormats: WGPUFeatureName = 0x0005_0001;
 /// `WGPUFeatureName_DawnNative` (Dawn-only).
 pub const WGPUFeatureName_DawnNative: WGPUFeatureName = 0x0005_0002;
 /// `WGPUFeatureName_ChromiumExperimentalTimestampQueryInsidePasses` (Dawn-only).
-pub const WGPUFeatureName_ChromiumExperimentalTimestampQueryInsidePasses: WGPUFeatureName = 0x0005_0003;
+pub const WGPUFeatureName_ChromiumExperimentalTimestampQueryInsidePasses: WGPUFeatureName =
+    0x0005_0003;
 /// `WGPUFeatureName_ImplicitDeviceSynchronization` (Dawn-only).
 pub const WGPUFeatureName_ImplicitDeviceSynchronization: WGPUFeatureName = 0x0005_0004;
 /// `WGPUFeatureName_TransientAttachments` (Dawn-only).
@@ -128,7 +129,8 @@ pub const WGPUFeatureName_DawnDeviceAllocatorControl: WGPUFeatureName = 0x0005_0
 /// `WGPUFeatureName_AdapterPropertiesWGPU` (Dawn-only).
 pub const WGPUFeatureName_AdapterPropertiesWGPU: WGPUFeatureName = 0x0005_0037;
 /// `WGPUFeatureName_SharedBufferMemoryD3D12SharedMemoryFileMappingHandle` (Dawn-only).
-pub const WGPUFeatureName_SharedBufferMemoryD3D12SharedMemoryFileMappingHandle: WGPUFeatureName = 0x0005_0038;
+pub const WGPUFeatureName_SharedBufferMemoryD3D12SharedMemoryFileMappingHandle: WGPUFeatureName =
+    0x0005_0038;
 /// `WGPUFeatureName_SharedTextureMemoryD3D12Resource` (Dawn-only).
 pub const WGPUFeatureName_SharedTextureMemoryD3D12Resource: WGPUFeatureName = 0x0005_0039;
 /// `WGPUFeatureName_ChromiumExperimentalSamplingResourceTable` (Dawn-only).
