@@ -558,7 +558,7 @@ fn labels(gpu: &Gpu) -> Kv {
     module.set_label("relabelled module");
     let layout = d.create_bind_group_layout(&BindGroupLayoutDescriptor {
         label: "first label",
-        entries: &[BindGroupLayoutEntry::storage(0, false)],
+        entries: &[BindGroupLayoutEntry::storage(0, true)],
     });
     layout.set_label("relabelled bind group layout");
     let playout = d.create_pipeline_layout(&PipelineLayoutDescriptor {

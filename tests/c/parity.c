@@ -692,14 +692,15 @@ static void labels(void) {
     WGPUBindGroupLayoutEntry entry = {0};
     entry.binding = 0;
     entry.visibility = WGPUShaderStage_Compute;
-    entry.buffer.type = WGPUBufferBindingType_Storage;
+    entry.buffer.type = WGPUBufferBindingType_ReadOnlyStorage;
     WGPUBindGroupLayoutDescriptor ldesc = {NULL, sv("first label"), 1, &entry};
     WGPUBindGroupLayout layout = wgpuDeviceCreateBindGroupLayout(device, &ldesc);
     wgpuBindGroupLayoutSetLabel(layout, sv("relabelled bind group layout"));
     WGPUPipelineLayoutDescriptor pldesc = {NULL, sv("first label"), 1, &layout, 0};
     WGPUPipelineLayout playout = wgpuDeviceCreatePipelineLayout(device, &pldesc);
     wgpuPipelineLayoutSetLabel(playout, sv("relabelled pipeline layout"));
-    /* The layout has one binding; the shader wants two: the message names the module and the layout. */
+    /* The layout has binding 0 (matching the shader) but not binding 1: exactly one error, whose message names
+     * the module and the layout. (Two mismatches would be reported in an order that varies by process.) */
     wgpuDevicePushErrorScope(device, WGPUErrorFilter_Validation);
     WGPUComputePipelineDescriptor pdesc = {0};
     pdesc.label = sv("pipeline");
