@@ -122,6 +122,7 @@ impl Device {
             entryCount: entries.len(),
             entries: entries.as_ptr(),
         };
+        let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live device; the descriptor and entries live across the call.
         unsafe {
             BindGroupLayout::from_raw(sys::wgpuDeviceCreateBindGroupLayout(self.as_raw(), &c_desc))

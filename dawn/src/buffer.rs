@@ -72,6 +72,10 @@ struct BufferState {
     size: u64,
     usage: BufferUsage,
     map: Mutex<MapContext>,
+    /// Serializes this buffer's map, unmap and destroy calls into Dawn. They run without `map` held: the
+    /// map callback takes `map` while Dawn holds its device lock, so holding `map` across a Dawn call
+    /// deadlocks. (Dawn itself spins forever on an unmap and a destroy of one buffer from two threads.)
+    calls: Mutex<()>,
 }
 
 /// What this crate knows of the buffer's mapping. Only this crate changes it (map, unmap, destroy, and the
@@ -188,8 +192,11 @@ impl Buffer {
                 "map range {range:?}: the offset must be a multiple of 8 and the size of 4"
             )));
         }
+        let _gate = self.state.device.shared.gate(); // see DeviceShared::destroy_gate
+        let _calls = self.state.calls.lock();
         let mut ctx = self.state.map.lock();
         if ctx.mapped.is_some() || ctx.pending.is_some() {
+            drop(ctx); // no Dawn call (map_state) under the lock
             return Err(Error::invalid_use(format!(
                 "the buffer cannot be mapped again: its map state is {}",
                 self.map_state()
@@ -211,11 +218,12 @@ impl Buffer {
         };
         let size =
             usize::try_from(range.end - range.start).expect("checked against the buffer size");
+        // Released before calling Dawn (`calls` is still held): see `BufferState::calls`.
+        drop(ctx);
         // SAFETY: live buffer; the callback takes both userdata back.
         let future = unsafe {
             sys::wgpuBufferMapAsync(self.as_raw(), mode.0, range.start as usize, size, info)
         };
-        drop(ctx);
         Ok(Pending::new(
             &self.state.device.shared.instance,
             future,
@@ -228,6 +236,7 @@ impl Buffer {
         let range = self.resolve(range)?;
         let mut ctx = self.state.map.lock();
         let Some((mode, mapped)) = ctx.mapped.clone() else {
+            drop(ctx); // no Dawn call (map_state) under the lock
             return Err(Error::invalid_use(format!(
                 "the buffer is not mapped (map state {}); map it with map_async and wait first",
                 self.map_state()
@@ -372,6 +381,8 @@ impl Buffer {
     /// view is alive. Unmapping an unmapped buffer does nothing.
     #[doc(alias = "wgpuBufferUnmap")]
     pub fn unmap(&self) -> Result<()> {
+        let _gate = self.state.device.shared.gate(); // see DeviceShared::destroy_gate
+        let _calls = self.state.calls.lock();
         let mut ctx = self.state.map.lock();
         if !ctx.views.is_empty() {
             return Err(Error::invalid_use(format!(
@@ -379,16 +390,20 @@ impl Buffer {
                 ctx.views.len()
             )));
         }
-        // SAFETY: live buffer, no view reads its mapping.
-        unsafe { sys::wgpuBufferUnmap(self.as_raw()) };
         ctx.mapped = None;
         ctx.pending = None;
+        drop(ctx);
+        // SAFETY: live buffer, no view reads its mapping (none opens: `mapped` is cleared, and maps wait
+        // for `calls`).
+        unsafe { sys::wgpuBufferUnmap(self.as_raw()) };
         Ok(())
     }
 
     /// Frees the buffer's memory now; later uses are validation errors. Refused while a view is alive.
     #[doc(alias = "wgpuBufferDestroy")]
     pub fn destroy(&self) -> Result<()> {
+        let _gate = self.state.device.shared.gate(); // see DeviceShared::destroy_gate
+        let _calls = self.state.calls.lock();
         let mut ctx = self.state.map.lock();
         if !ctx.views.is_empty() {
             return Err(Error::invalid_use(format!(
@@ -396,10 +411,11 @@ impl Buffer {
                 ctx.views.len()
             )));
         }
-        // SAFETY: live buffer, no view reads its mapping.
-        unsafe { sys::wgpuBufferDestroy(self.as_raw()) };
         ctx.mapped = None;
         ctx.pending = None;
+        drop(ctx);
+        // SAFETY: live buffer, no view reads its mapping (as in `unmap`).
+        unsafe { sys::wgpuBufferDestroy(self.as_raw()) };
         Ok(())
     }
 
@@ -609,6 +625,9 @@ impl Device {
             size: desc.size,
             mappedAtCreation: desc.mapped_at_creation as sys::WGPUBool,
         };
+        // Not while another thread destroys the device (Dawn crashes in vulkan::Buffer::Initialize).
+        let gate = self.shared.gate();
+        self.shared.check_alive()?;
         // SAFETY: live device, descriptor valid across the call.
         let raw =
             unsafe { RawBuffer::from_raw(sys::wgpuDeviceCreateBuffer(self.as_raw(), &c_desc)) }
@@ -618,6 +637,7 @@ impl Device {
                         format!("could not allocate a buffer of {} bytes", desc.size),
                     )
                 })?;
+        drop(gate);
         let map = MapContext {
             mapped: desc
                 .mapped_at_creation
@@ -631,6 +651,7 @@ impl Device {
                 size: desc.size,
                 usage: desc.usage,
                 map: Mutex::new(map),
+                calls: Mutex::new(()),
             }),
         })
     }

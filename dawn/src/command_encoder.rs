@@ -1,9 +1,12 @@
 //! [`CommandEncoder`]: records passes and copies into a [`CommandBuffer`].
 
 use crate::compute_pass_encoder::{ComputePassDescriptor, ComputePassEncoder};
+use crate::device::DeviceShared;
 use crate::handle::handle;
 use crate::{Buffer, CommandBuffer, Device, QuerySet, string};
 use dawn_sys as sys;
+use std::mem::ManuallyDrop;
+use std::sync::Arc;
 
 handle! {
     @unique
@@ -17,10 +20,27 @@ handle! {
 /// until the pass ends. [`finish`](CommandEncoder::finish) consumes it. Errors in the recorded commands
 /// surface at `finish` (to the error scopes or the uncaptured-error handler).
 ///
-/// `Send` but not `Sync`, and not `Clone`: Dawn does not lock encoders.
-#[derive(Debug)]
+/// `Send` but not `Sync`, and not `Clone`: Dawn does not lock encoders. While an encoder is open,
+/// [`Device::destroy`] and [`Device::force_loss`] are refused (Dawn does not synchronize recording with a
+/// destroy on another thread).
 pub struct CommandEncoder {
-    raw: RawCommandEncoder,
+    /// Released in `Drop` before the device stops counting this encoder.
+    raw: ManuallyDrop<RawCommandEncoder>,
+    device: Arc<DeviceShared>,
+}
+
+impl Drop for CommandEncoder {
+    fn drop(&mut self) {
+        // SAFETY: dropped once, here.
+        unsafe { ManuallyDrop::drop(&mut self.raw) };
+        self.device.close_encoder();
+    }
+}
+
+impl std::fmt::Debug for CommandEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CommandEncoder({:p})", self.as_raw())
+    }
 }
 
 // SAFETY: an encoder may move between threads; it is never shared (no Clone, no Sync).
@@ -171,11 +191,17 @@ impl Device {
             nextInChain: std::ptr::null_mut(),
             label: string::label(desc.label),
         };
+        let gate = self.shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live device; the descriptor lives across the call.
         let raw = unsafe {
             RawCommandEncoder::from_raw(sys::wgpuDeviceCreateCommandEncoder(self.as_raw(), &c_desc))
         }
         .expect("wgpuDeviceCreateCommandEncoder returned null");
-        CommandEncoder { raw }
+        self.shared.open_encoder();
+        drop(gate);
+        CommandEncoder {
+            raw: ManuallyDrop::new(raw),
+            device: self.shared.clone(),
+        }
     }
 }

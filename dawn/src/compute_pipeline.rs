@@ -88,6 +88,7 @@ impl Device {
     #[doc(alias = "wgpuDeviceCreateComputePipeline")]
     pub fn create_compute_pipeline(&self, desc: &ComputePipelineDescriptor<'_>) -> ComputePipeline {
         with_sys_desc(desc, |c_desc| {
+            let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
             // SAFETY: live device; the descriptor lives across the call.
             unsafe {
                 ComputePipeline::from_raw(sys::wgpuDeviceCreateComputePipeline(
@@ -115,6 +116,7 @@ impl Device {
             userdata2: std::ptr::null_mut(),
         };
         let future = with_sys_desc(desc, |c_desc| {
+            let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
             // SAFETY: live device; the descriptor lives across the call; the callback takes its userdata.
             unsafe { sys::wgpuDeviceCreateComputePipelineAsync(self.as_raw(), c_desc, info) }
         });

@@ -14,6 +14,7 @@ use std::ffi::c_void;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::thread::ThreadId;
 
 handle! {
     /// The bare `WGPUDevice` reference.
@@ -79,9 +80,16 @@ pub(crate) struct DeviceShared {
     /// Destroy or force-loss calls in progress. Views are fenced only during them: after a loss Dawn keeps
     /// buffers mapped, and after a destroy it refuses their mapped ranges (an error, not a dangling view).
     closing: AtomicUsize,
-    /// The error scopes pushed through guards, innermost last: (guard id, dropped while not innermost).
-    /// Dawn pops the innermost scope whatever guard asks, so only the innermost guard may pop.
-    scopes: Mutex<Vec<(u64, bool)>>,
+    /// Command encoders not yet finished or dropped; `destroy` is refused while any is.
+    live_encoders: AtomicUsize,
+    /// Held exclusively while Dawn destroys or loses the device, shared (`gate()`) around each call that
+    /// creates an object or submits: Dawn's destroy is not synchronized with them (the threaded fuzzer
+    /// crashed in vulkan::Buffer::Initialize, DescriptorSetAllocator and submits racing a destroy).
+    pub(crate) destroy_gate: parking_lot::RwLock<()>,
+    /// The error scopes pushed through guards, in push order: (thread, guard id, dropped while not
+    /// innermost). Dawn keeps one scope stack per thread and pops that thread's innermost scope whatever
+    /// guard asks, so only the innermost guard of its thread may pop.
+    scopes: Mutex<Vec<(ThreadId, u64, bool)>>,
     next_scope: AtomicU64,
 }
 
@@ -108,20 +116,48 @@ impl DeviceShared {
     }
 
     /// Runs `end` (destroy or force-loss) unless a mapped view is alive; no view can open meanwhile.
+    /// Also refused while a command encoder is open: Dawn does not synchronize recording with destroy.
     fn close(&self, what: &str, end: impl FnOnce()) -> Result<()> {
         self.closing.fetch_add(1, Ordering::SeqCst);
-        let views = self.live_views.load(Ordering::SeqCst);
-        if views == 0 {
-            end();
-            self.is_lost.store(true, Ordering::Release);
-        }
+        let result = match self.live_views.load(Ordering::SeqCst) {
+            0 => {
+                let _gate = self.destroy_gate.write();
+                // Encoders count themselves under a shared gate, so with the gate held the count can only
+                // fall.
+                match self.live_encoders.load(Ordering::SeqCst) {
+                    0 => {
+                        end();
+                        self.is_lost.store(true, Ordering::Release);
+                        Ok(())
+                    }
+                    encoders => Err(format!(
+                        "{encoders} command encoder(s) are recording; finish or drop them first"
+                    )),
+                }
+            }
+            views => Err(format!(
+                "{views} mapped buffer view(s) are alive; drop them first"
+            )),
+        };
         self.closing.fetch_sub(1, Ordering::SeqCst);
-        if views > 0 {
-            return Err(Error::invalid_use(format!(
-                "cannot {what} the device while {views} mapped buffer view(s) are alive; drop them first"
-            )));
-        }
-        Ok(())
+        result.map_err(|why| Error::invalid_use(format!("cannot {what} the device while {why}")))
+    }
+
+    /// Counts a new command encoder (call with the gate held).
+    pub(crate) fn open_encoder(&self) {
+        self.live_encoders.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn close_encoder(&self) {
+        self.live_encoders.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// A shared hold of `destroy_gate` for one Dawn call, except once the device is lost: then there is
+    /// nothing to wait for, and a device-lost handler running inside `destroy` must not wait for itself.
+    pub(crate) fn gate(&self) -> Option<parking_lot::RwLockReadGuard<'_, ()>> {
+        // Recursive: an uncaptured-error handler may call back in while a gate is held, and a plain read
+        // would then wait behind a queued `destroy`.
+        (!self.is_lost()).then(|| self.destroy_gate.read_recursive())
     }
 
     pub(crate) fn check_alive(&self) -> Result<()> {
@@ -188,6 +224,8 @@ impl Device {
             is_lost: AtomicBool::new(false),
             live_views: AtomicUsize::new(0),
             closing: AtomicUsize::new(0),
+            live_encoders: AtomicUsize::new(0),
+            destroy_gate: parking_lot::RwLock::new(()),
             scopes: Mutex::new(Vec::new()),
             next_scope: AtomicU64::new(0),
         });
@@ -349,7 +387,7 @@ impl Device {
         let mut scopes = self.shared.scopes.lock();
         // SAFETY: live device.
         unsafe { sys::wgpuDevicePushErrorScope(self.as_raw(), filter.0) };
-        scopes.push((id, false));
+        scopes.push((std::thread::current().id(), id, false));
         ErrorScope {
             device: self,
             id,
@@ -361,14 +399,15 @@ impl Device {
     /// Pops guard `id`'s scope if it is the innermost (then also the dropped guards' scopes it uncovers);
     /// `None` when it is not the innermost.
     fn pop_scope_of(&self, id: u64) -> Option<Pending<Option<Error>>> {
+        let thread = std::thread::current().id();
         let mut scopes = self.shared.scopes.lock();
-        if scopes.last().map(|s| s.0) != Some(id) {
-            return None;
-        }
-        scopes.pop();
+        let innermost =
+            |scopes: &Vec<(ThreadId, u64, bool)>| scopes.iter().rposition(|s| s.0 == thread);
+        let top = innermost(&scopes).filter(|&i| scopes[i].1 == id)?;
+        scopes.remove(top);
         let pending = self.pop_error_scope();
-        while scopes.last().is_some_and(|s| s.1) {
-            scopes.pop();
+        while let Some(i) = innermost(&scopes).filter(|&i| scopes[i].2) {
+            scopes.remove(i);
             drop(self.pop_error_scope());
         }
         Some(pending)
@@ -391,8 +430,8 @@ impl Device {
     /// Runs `f` inside validation, out-of-memory and internal error scopes and returns its value, or the
     /// first error Dawn reported while it ran.
     ///
-    /// Error scopes belong to the device, not to the thread: calls that other threads make on the same
-    /// device at the same time land in these scopes too.
+    /// Dawn keeps one error-scope stack per thread, so `scoped` calls on different threads do not see each
+    /// other's errors (an error lands in the scopes of the thread whose call made it).
     ///
     /// ```no_run
     /// # let device: dawn::Device = unimplemented!();
@@ -427,7 +466,7 @@ impl Device {
 /// An error scope pushed by [`Device::push_error_scope`]. Pop it with [`pop`](ErrorScope::pop) to learn
 /// whether an error of its filter happened; dropping it pops it and ignores the result.
 ///
-/// Not `Send`: push and pop belong together.
+/// Not `Send`: Dawn keeps one scope stack per thread, so a scope is popped on the thread that pushed it.
 #[must_use = "dropping an ErrorScope pops it at once"]
 pub struct ErrorScope<'d> {
     device: &'d Device,
@@ -465,8 +504,8 @@ impl Drop for ErrorScope<'_> {
             Some(pending) => drop(pending),
             None => {
                 let mut scopes = self.device.shared.scopes.lock();
-                if let Some(scope) = scopes.iter_mut().find(|s| s.0 == self.id) {
-                    scope.1 = true;
+                if let Some(scope) = scopes.iter_mut().find(|s| s.1 == self.id) {
+                    scope.2 = true;
                 }
             }
         }

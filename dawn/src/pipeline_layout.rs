@@ -45,6 +45,7 @@ impl Device {
             bindGroupLayouts: desc.bind_group_layouts.as_ptr().cast(),
             immediateSize: desc.immediate_size,
         };
+        let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live device; the descriptor lives across the call.
         unsafe {
             PipelineLayout::from_raw(sys::wgpuDeviceCreatePipelineLayout(self.as_raw(), &c_desc))

@@ -67,6 +67,7 @@ impl Device {
             type_: desc.ty.0,
             count: desc.count,
         };
+        let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live device; the descriptor lives across the call.
         unsafe { QuerySet::from_raw(sys::wgpuDeviceCreateQuerySet(self.as_raw(), &c_desc)) }
             .expect("wgpuDeviceCreateQuerySet returned null")

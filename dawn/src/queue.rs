@@ -48,6 +48,7 @@ impl Queue {
     #[doc(alias = "wgpuQueueSubmit")]
     #[inline]
     pub fn submit(&self, command_buffers: &[CommandBuffer]) {
+        let _gate = self.device.gate(); // see DeviceShared::destroy_gate
         // SAFETY: `CommandBuffer` is a transparent non-null handle, so the slice is a C array of handles.
         unsafe {
             sys::wgpuQueueSubmit(
@@ -88,6 +89,7 @@ impl Queue {
                 buffer.size()
             )));
         }
+        let _gate = self.device.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live queue and buffer; `bytes` is readable for its length during the call.
         unsafe {
             sys::wgpuQueueWriteBuffer(

@@ -137,6 +137,7 @@ impl Device {
             nextInChain: &mut wgsl.chain,
             label: string::label(desc.label),
         };
+        let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live device; the descriptor chain lives across the call.
         let raw = unsafe {
             RawShaderModule::from_raw(sys::wgpuDeviceCreateShaderModule(self.as_raw(), &c_desc))

@@ -1,0 +1,392 @@
+//! Regression tests: each reproduces a crash, hang or leak found by the reliability work (the fuzzer or the
+//! leak ledger), fixed in `dawn/src`. See RELIABILITY.md for the list.
+
+use dawn::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const T: Duration = Duration::from_secs(30);
+
+/// The tests below count process-wide threads: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Threads of this process named like the instance's event pump.
+fn pump_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .map(|tasks| {
+            tasks
+                .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+                .filter(|name| name.trim() == "dawn-event-pump")
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+fn wait_for_no_pump_thread() -> usize {
+    let start = Instant::now();
+    while pump_threads() > 0 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    pump_threads()
+}
+
+/// Found by `tests/reliability_leaks.rs` under fuzzer sequences: a `Pending` dropped before it resolved
+/// (here a map aborted by `destroy`) left its callback in Dawn's event queue until something processed
+/// the instance's events; the callback's userdata holds the device's shared state, which holds the
+/// instance, so the instance (and the device state, handlers, Dawn's events) was never released.
+/// Fix (dawn/src/future.rs): dropping an unresolved `Pending` hands its future to the instance's event
+/// pump, which completes it and then lets the instance go.
+#[test]
+fn dropped_pending_does_not_keep_the_device_and_instance_alive() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for drop_what in ["map", "work_done", "pipeline"] {
+        let token = Arc::new(());
+        {
+            let instance = Instance::new().expect("instance");
+            let adapter = instance
+                .request_adapter(&Default::default())
+                .wait_timeout(T)
+                .expect("adapter");
+            let held = token.clone();
+            let device = adapter
+                .request_device(&DeviceDescriptor {
+                    label: "regression",
+                    // The handler lives in the device's shared state: it is dropped with that state.
+                    on_uncaptured_error: Some(Arc::new(move |_: &Error| {
+                        let _ = &held;
+                    })),
+                    ..Default::default()
+                })
+                .wait_timeout(T)
+                .expect("device");
+            match drop_what {
+                "map" => {
+                    let buffer = device
+                        .create_buffer(&BufferDescriptor {
+                            label: "m",
+                            size: 64,
+                            usage: BufferUsage::MapRead,
+                            mapped_at_creation: false,
+                        })
+                        .expect("buffer");
+                    drop(buffer.map_async(MapMode::Read, ..));
+                    buffer.destroy().expect("destroy");
+                }
+                "work_done" => drop(device.queue().on_submitted_work_done()),
+                "pipeline" => {
+                    let module = device.create_shader_module(&ShaderModuleDescriptor {
+                        label: "p",
+                        code: "@compute @workgroup_size(1) fn main() {}",
+                    });
+                    drop(
+                        device.create_compute_pipeline_async(&ComputePipelineDescriptor {
+                            label: "p",
+                            layout: None,
+                            module: &module,
+                            entry_point: None,
+                            constants: &[],
+                        }),
+                    );
+                }
+                _ => unreachable!(),
+            }
+        }
+        let start = Instant::now();
+        while Arc::strong_count(&token) > 1 && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(
+            Arc::strong_count(&token),
+            1,
+            "dropping a pending {drop_what} kept the device's shared state alive"
+        );
+        assert_eq!(
+            wait_for_no_pump_thread(),
+            0,
+            "the event pump thread did not exit"
+        );
+    }
+}
+
+/// The fix above must not pump the device-lost future (its callback is spontaneous): a dropped
+/// `device.lost()` of a device that lives on would keep a thread waking every few milliseconds.
+#[test]
+fn dropped_lost_future_starts_no_pump_thread() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let instance = Instance::new().expect("instance");
+    let adapter = instance
+        .request_adapter(&Default::default())
+        .wait_timeout(T)
+        .expect("adapter");
+    let device = adapter
+        .request_device(&Default::default())
+        .wait_timeout(T)
+        .expect("device");
+    let lost = device.lost();
+    assert_eq!(
+        lost.wait_timeout(Duration::from_millis(5))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Timeout
+    );
+    drop(lost);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(
+        pump_threads(),
+        0,
+        "a pump thread runs for a dropped lost future"
+    );
+    device.destroy().expect("destroy");
+}
+
+fn request_device(instance: &Instance) -> Device {
+    let adapter = instance
+        .request_adapter(&Default::default())
+        .wait_timeout(T)
+        .expect("adapter");
+    adapter
+        .request_device(&DeviceDescriptor {
+            label: "regression",
+            on_uncaptured_error: Some(Arc::new(|_: &Error| {})),
+            ..Default::default()
+        })
+        .wait_timeout(T)
+        .expect("device")
+}
+
+/// Found by the threaded fuzzer: `device.destroy()` on one thread while others create buffers, bind groups
+/// or submit crashed the process (SIGSEGV in Dawn's `vulkan::Buffer::Initialize`, abort in
+/// `DescriptorSetAllocator`), or spun forever (Dawn's destroy against an `unmap` of a buffer mapped at
+/// creation). Fix (dawn/src/device.rs `DeviceShared::destroy_gate`): destroy and force_loss hold a gate
+/// exclusively; object creation, submit, write_buffer, map, unmap and buffer destroy hold it shared.
+/// (Command encoding racing a destroy still crashes inside Dawn: a known limit, not covered here.)
+#[test]
+fn destroy_racing_other_threads_neither_crashes_nor_hangs() {
+    let instance = Instance::new().expect("instance");
+    let start = Instant::now();
+    let mut rounds = 0;
+    while start.elapsed() < Duration::from_secs(3) {
+        rounds += 1;
+        let device = request_device(&instance);
+        let queue = device.queue();
+        let module = device.create_shader_module(&ShaderModuleDescriptor {
+            label: "r",
+            code: "@group(0) @binding(0) var<storage, read_write> v: array<u32>;
+                   @compute @workgroup_size(1) fn main() { v[0] = 1u; }",
+        });
+        let pipeline = device.create_compute_pipeline(&ComputePipelineDescriptor {
+            label: "r",
+            layout: None,
+            module: &module,
+            entry_point: None,
+            constants: &[],
+        });
+        let layout = pipeline.get_bind_group_layout(0);
+        let target = device
+            .create_buffer(&BufferDescriptor {
+                label: "r",
+                size: 256,
+                usage: BufferUsage::Storage | BufferUsage::CopyDst,
+                mapped_at_creation: false,
+            })
+            .expect("buffer");
+        // Encoded before the race: encoding itself is not gated (see RELIABILITY.md, known limits).
+        let commands: Vec<Vec<CommandBuffer>> = (0..2)
+            .map(|_| {
+                (0..100)
+                    .map(|_| {
+                        let group = device.create_bind_group(&BindGroupDescriptor {
+                            label: "r",
+                            layout: &layout,
+                            entries: &[BindGroupEntry::buffer(0, &target)],
+                        });
+                        let mut encoder = device.create_command_encoder(&Default::default());
+                        {
+                            let mut pass = encoder.begin_compute_pass(&Default::default());
+                            pass.set_pipeline(&pipeline);
+                            pass.set_bind_group(0, &group, &[]);
+                            pass.dispatch_workgroups(1, 1, 1);
+                        }
+                        encoder.finish()
+                    })
+                    .collect()
+            })
+            .collect();
+        std::thread::scope(|s| {
+            for (t, commands) in commands.into_iter().enumerate() {
+                let (device, queue, layout) = (&device, &queue, &layout);
+                s.spawn(move || {
+                    for (i, command) in commands.into_iter().enumerate() {
+                        let Ok(buffer) = device.create_buffer(&BufferDescriptor {
+                            label: "r",
+                            size: 256,
+                            usage: BufferUsage::Storage | BufferUsage::CopyDst,
+                            mapped_at_creation: (i + t) % 2 == 0,
+                        }) else {
+                            break; // DeviceLost: the destroy happened
+                        };
+                        let _ = buffer.unmap();
+                        drop(device.create_bind_group(&BindGroupDescriptor {
+                            label: "r",
+                            layout,
+                            entries: &[BindGroupEntry::buffer(0, &buffer)],
+                        }));
+                        queue.submit(&[command]);
+                        let _ = queue.write_buffer(&buffer, 0, &[i as u32]);
+                        let _ = buffer.destroy();
+                    }
+                });
+            }
+            std::thread::sleep(Duration::from_micros(300 + (rounds * 211) % 2000));
+            device.destroy().expect("no view is alive");
+        });
+        assert!(device.is_lost());
+    }
+    println!("{rounds} devices destroyed while two threads created, submitted and unmapped");
+}
+
+/// Found by the threaded fuzzer: `Buffer::unmap`/`destroy`/`map_async` held the buffer's map-state lock
+/// while calling Dawn (which takes Dawn's device lock), and the map callback, which Dawn runs holding that
+/// device lock inside another thread's wait, takes the map-state lock: a lock-order deadlock. Fix
+/// (dawn/src/buffer.rs): those calls release the map-state lock before calling Dawn, serialized per buffer
+/// by a separate `calls` lock the callback never takes.
+#[test]
+fn map_unmap_from_several_threads_does_not_deadlock() {
+    let instance = Instance::new().expect("instance");
+    let device = request_device(&instance);
+    let buffers: Vec<Buffer> = (0..3)
+        .map(|_| {
+            device
+                .create_buffer(&BufferDescriptor {
+                    label: "r",
+                    size: 64,
+                    usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+                    mapped_at_creation: false,
+                })
+                .expect("buffer")
+        })
+        .collect();
+    let start = Instant::now();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for t in 0..3usize {
+            let (buffers, done) = (&buffers, &done);
+            s.spawn(move || {
+                let mut i = t;
+                while start.elapsed() < Duration::from_secs(3) {
+                    let b = &buffers[i % buffers.len()];
+                    let pending = b.map_async(MapMode::Read, ..);
+                    // Some waits complete other threads' maps (their callbacks run here).
+                    let r = pending.wait_timeout(T);
+                    assert!(
+                        !matches!(&r, Err(e) if e.kind() == ErrorKind::Timeout),
+                        "a map hung"
+                    );
+                    if let Ok(view) = b.get_mapped_range(..) {
+                        assert_eq!(view.len(), 64);
+                    }
+                    let _ = b.unmap();
+                    if i % 7 == 0 {
+                        let _ = buffers[(i + 1) % buffers.len()].unmap();
+                    }
+                    i += 1;
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    println!(
+        "{} map round trips on 3 buffers shared by 3 threads",
+        done.into_inner()
+    );
+}
+
+/// Dawn does not synchronize command recording with a destroy on another thread (the threaded fuzzer with
+/// `FUZZ_LOSS=destroy` crashed inside Dawn): the device refuses to be destroyed or lost while an encoder is
+/// open, on any thread, and accepts once it is finished.
+#[test]
+fn destroy_is_refused_while_an_encoder_records_on_another_thread() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let instance = Instance::new().expect("instance");
+    let device = request_device(&instance);
+    let (opened_tx, opened_rx) = std::sync::mpsc::channel();
+    let (finish_tx, finish_rx) = std::sync::mpsc::channel::<()>();
+    let recorder = {
+        let device = device.clone();
+        std::thread::spawn(move || {
+            let mut encoder = device.create_command_encoder(&Default::default());
+            opened_tx.send(()).unwrap();
+            finish_rx.recv().unwrap();
+            encoder.insert_debug_marker("still recording after the refused destroy");
+            encoder.finish()
+        })
+    };
+    opened_rx.recv().unwrap();
+    let refused = device.destroy().unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidUse, "{refused}");
+    assert!(refused.message().contains("command encoder"), "{refused}");
+    assert_eq!(
+        device.force_loss("no").unwrap_err().kind(),
+        ErrorKind::InvalidUse
+    );
+    assert!(!device.is_lost());
+    finish_tx.send(()).unwrap();
+    let commands = recorder.join().expect("the recording thread");
+    device.queue().submit(&[commands]);
+    device
+        .destroy()
+        .expect("no encoder left: destroy goes ahead");
+    assert!(device.is_lost());
+    let lost = device.lost().wait_timeout(T).expect("lost resolves");
+    assert_eq!(lost.reason, DeviceLostReason::Destroyed);
+}
+
+/// Dawn keeps one error-scope stack per thread. Scopes of two threads, interleaved in time, each catch their
+/// own thread's error, and popping one thread's innermost scope is allowed while another thread has a
+/// scope pushed (an innermost-first check kept device-wide refused it, and four threads compiling shaders
+/// through `create_shader_module_checked` at once failed).
+#[test]
+fn error_scopes_of_two_threads_interleave() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let instance = Instance::new().expect("instance");
+    let device = request_device(&instance);
+    let bad = |d: &Device, label: &str| {
+        d.create_buffer(&BufferDescriptor {
+            label,
+            size: 4,
+            usage: BufferUsage::MapRead | BufferUsage::Storage,
+            mapped_at_creation: false,
+        })
+        .expect("an error buffer, reported through the scope")
+    };
+    let outer = device.push_error_scope(ErrorFilter::Validation);
+    let (pushed_tx, pushed_rx) = std::sync::mpsc::channel();
+    let (pop_tx, pop_rx) = std::sync::mpsc::channel::<()>();
+    let other = {
+        let device = device.clone();
+        std::thread::spawn(move || {
+            let scope = device.push_error_scope(ErrorFilter::Validation);
+            bad(&device, "thread-b-bad");
+            pushed_tx.send(()).unwrap();
+            pop_rx.recv().unwrap();
+            scope.pop().wait_timeout(T)
+        })
+    };
+    pushed_rx.recv().unwrap();
+    // This thread's scope is its innermost even though thread B pushed later.
+    let mine = outer
+        .pop()
+        .wait_timeout(T)
+        .expect("popping this thread's scope");
+    assert_eq!(
+        mine, None,
+        "thread B's error must not land in this thread's scope"
+    );
+    pop_tx.send(()).unwrap();
+    let theirs = other
+        .join()
+        .unwrap()
+        .expect("popping thread B's scope")
+        .expect("thread B's error");
+    assert!(theirs.message().contains("thread-b-bad"), "{theirs}");
+}
