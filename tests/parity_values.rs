@@ -35,17 +35,19 @@ fn dawn_ext_values() -> BTreeMap<String, u64> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/dawn-sys/src/dawn_ext.rs");
     let text = std::fs::read_to_string(path).expect("reading dawn_ext.rs");
     let mut values = BTreeMap::new();
-    for line in text.lines() {
-        let Some(rest) = line.trim().strip_prefix("pub const WGPU") else {
+    // One declaration per `;`-terminated statement, so that rustfmt's line wrapping does not matter.
+    for statement in text.split(';') {
+        let statement = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+        let Some(rest) = statement
+            .find("pub const WGPU")
+            .map(|at| &statement[at + "pub const WGPU".len()..])
+        else {
             continue;
         };
         let Some((name, rest)) = rest.split_once(':') else {
             continue;
         };
-        let Some(value) = rest
-            .split_once('=')
-            .map(|(_, v)| v.trim().trim_end_matches(';').replace('_', ""))
-        else {
+        let Some(value) = rest.split_once('=').map(|(_, v)| v.trim().replace('_', "")) else {
             continue;
         };
         let parsed = match value.strip_prefix("0x") {
