@@ -71,7 +71,8 @@ fn block_on<F: Future>(future: F) -> (F::Output, Run) {
     }
 }
 
-/// A kernel that keeps lavapipe busy: `iters` rounds of an LCG per element.
+/// A kernel that keeps the device busy: `iters` rounds of an LCG per element. `submit_busy_work` repeats it
+/// in one pass as often as this device needs to stay busy for at least `BUSY_AT_LEAST`.
 const BUSY: &str = "
 override iters: u32;
 @group(0) @binding(0) var<storage, read_write> data: array<u32>;
@@ -87,15 +88,57 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
 const BUSY_LEN: u32 = 4096;
 const BUSY_ITERS: u32 = 200_000;
 
-fn lcg(mut x: u32, iters: u32) -> u32 {
-    for _ in 0..iters {
-        x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+const BUSY_AT_LEAST: Duration = Duration::from_millis(300);
+
+/// `iters` rounds of the LCG, by squaring the affine map (fast for any count).
+fn lcg(x: u32, iters: u64) -> u32 {
+    let (mut a, mut c) = (1_664_525u32, 1_013_904_223u32);
+    let (mut ra, mut rc) = (1u32, 0u32);
+    let mut n = iters;
+    while n > 0 {
+        if n & 1 == 1 {
+            (ra, rc) = (ra.wrapping_mul(a), rc.wrapping_mul(a).wrapping_add(c));
+        }
+        (a, c) = (a.wrapping_mul(a), c.wrapping_mul(a).wrapping_add(c));
+        n >>= 1;
     }
-    x
+    ra.wrapping_mul(x).wrapping_add(rc)
 }
 
-/// Submits the busy kernel over a fresh buffer (element i starts as i) and returns the buffer.
-fn submit_busy_work(gpu: &Gpu) -> Buffer {
+/// How many busy dispatches keep this device busy for `BUSY_AT_LEAST` (doubling until one run takes that
+/// long; measured once per test process). A fast GPU needs hundreds, lavapipe one or two.
+fn busy_repeats(gpu: &Gpu) -> u32 {
+    static REPEATS: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *REPEATS.get_or_init(|| {
+        let mut repeats = 1;
+        loop {
+            let start = std::time::Instant::now();
+            let data = submit_busy(gpu, repeats);
+            gpu.queue
+                .on_submitted_work_done()
+                .wait_timeout(WAIT)
+                .unwrap();
+            drop(data);
+            if start.elapsed() >= BUSY_AT_LEAST || repeats >= 1 << 16 {
+                return repeats;
+            }
+            repeats *= 2;
+        }
+    })
+}
+
+/// Submits busy work lasting at least `BUSY_AT_LEAST` over a fresh buffer (element i starts as i); returns
+/// the buffer and the total LCG rounds each element goes through.
+fn submit_busy_work(gpu: &Gpu) -> (Buffer, u64) {
+    let repeats = busy_repeats(gpu);
+    (
+        submit_busy(gpu, repeats),
+        BUSY_ITERS as u64 * repeats as u64,
+    )
+}
+
+/// Submits `repeats` dispatches of the busy kernel over a fresh buffer.
+fn submit_busy(gpu: &Gpu, repeats: u32) -> Buffer {
     let initial: Vec<u32> = (0..BUSY_LEN).collect();
     let data = gpu
         .device
@@ -136,16 +179,18 @@ fn submit_busy_work(gpu: &Gpu) -> Buffer {
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&pipeline);
         pass.set_bind_group(0, &group, &[]);
-        pass.dispatch_workgroups(BUSY_LEN / 64, 1, 1);
+        for _ in 0..repeats {
+            pass.dispatch_workgroups(BUSY_LEN / 64, 1, 1);
+        }
     }
     gpu.queue.submit(&[encoder.finish()]);
     data
 }
 
-fn check_busy_result(values: &[u32]) {
+fn check_busy_result(values: &[u32], rounds: u64) {
     assert_eq!(values.len(), BUSY_LEN as usize);
     for i in [0u32, 1, 63, 64, 2047, BUSY_LEN - 1] {
-        assert_eq!(values[i as usize], lcg(i, BUSY_ITERS), "element {i}");
+        assert_eq!(values[i as usize], lcg(i, rounds), "element {i}");
     }
 }
 
@@ -191,7 +236,7 @@ fn await_adapter_device_map_and_work_done() {
 #[test]
 fn a_task_waiting_on_long_work_is_woken() {
     let gpu = Gpu::new();
-    let data = submit_busy_work(&gpu);
+    let (data, rounds) = submit_busy_work(&gpu);
     let start = Instant::now();
     let (done, run) = block_on(gpu.queue.on_submitted_work_done());
     let elapsed = start.elapsed();
@@ -225,6 +270,7 @@ fn a_task_waiting_on_long_work_is_woken() {
             .unwrap()
             .typed::<u32>()
             .unwrap(),
+        rounds,
     );
     staging.unmap().unwrap();
     assert!(gpu.take_uncaptured().is_empty());
@@ -233,7 +279,7 @@ fn a_task_waiting_on_long_work_is_woken() {
 #[test]
 fn wait_timeout_zero_then_a_later_wait_succeeds() {
     let gpu = Gpu::new();
-    let data = submit_busy_work(&gpu);
+    let (data, rounds) = submit_busy_work(&gpu);
     let staging = gpu
         .device
         .create_buffer(&BufferDescriptor {
@@ -268,6 +314,7 @@ fn wait_timeout_zero_then_a_later_wait_succeeds() {
             .unwrap()
             .typed::<u32>()
             .unwrap(),
+        rounds,
     );
     staging.unmap().unwrap();
     assert!(gpu.take_uncaptured().is_empty());

@@ -56,20 +56,31 @@ fn c_enum_values_match_webgpu_h() {
 }
 
 #[test]
-fn adapter_is_lavapipe_on_vulkan() {
+fn adapter_info_on_vulkan() {
     let instance = Instance::new().unwrap();
     let adapter = vulkan_adapter(&instance);
     assert_eq!(adapter.instance().as_raw(), instance.as_raw());
     let info = adapter.info().unwrap();
     println!("{info:#?}");
     assert_eq!(info.backend_type, BackendType::Vulkan);
-    assert_eq!(info.adapter_type, AdapterType::CPU);
-    assert_eq!(info.vendor_id, VK_VENDOR_ID_MESA);
-    // DESIGN.md: Dawn reports "llvmpipe (LLVM 15.0.6, 256 bits)".
-    assert!(
-        info.device.contains("llvmpipe") || info.description.contains("llvmpipe"),
-        "neither device nor description names llvmpipe: {info:?}"
-    );
+    if info.vendor_id == VK_VENDOR_ID_MESA {
+        // CI: lavapipe, which DESIGN.md says Dawn reports as "llvmpipe (LLVM 15.0.6, 256 bits)", a CPU.
+        assert_eq!(info.adapter_type, AdapterType::CPU);
+        assert!(
+            info.device.contains("llvmpipe") || info.description.contains("llvmpipe"),
+            "neither device nor description names llvmpipe: {info:?}"
+        );
+    } else {
+        // A real GPU (the H100 runs): a PCI vendor, and a GPU adapter type.
+        assert!(
+            matches!(
+                info.adapter_type,
+                AdapterType::DiscreteGPU | AdapterType::IntegratedGPU
+            ),
+            "{info:?}"
+        );
+        assert!(info.vendor_id != 0 && info.vendor_id <= 0xffff, "{info:?}");
+    }
     assert!(!info.vendor.is_empty(), "empty vendor: {info:?}");
     assert!(!info.device.is_empty(), "empty device: {info:?}");
     assert!(!info.description.is_empty(), "empty description: {info:?}");

@@ -159,7 +159,7 @@ fn request_device(instance: &Instance) -> Device {
 /// `DescriptorSetAllocator`), or spun forever (Dawn's destroy against an `unmap` of a buffer mapped at
 /// creation). Fix (dawn/src/device.rs `DeviceShared::destroy_gate`): destroy and force_loss hold a gate
 /// exclusively; object creation, submit, write_buffer, map, unmap and buffer destroy hold it shared.
-/// (Command encoding racing a destroy still crashes inside Dawn: a known limit, not covered here.)
+/// (Command encoding racing a destroy is fenced separately: see the encoder test below.)
 #[test]
 fn destroy_racing_other_threads_neither_crashes_nor_hangs() {
     let instance = Instance::new().expect("instance");
@@ -389,4 +389,50 @@ fn error_scopes_of_two_threads_interleave() {
         .expect("popping thread B's scope")
         .expect("thread B's error");
     assert!(theirs.message().contains("thread-b-bad"), "{theirs}");
+}
+
+/// Found on an H100: a test that failed left a `Pending` map to the event pump; at process exit the pump's
+/// callback dropped the last `Device` (Dawn then ran `vkDestroyDevice`) while `exit()` tore the NVIDIA
+/// driver down: `free(): invalid pointer`, SIGABRT. Fix (dawn/src/instance.rs `exit_fence`): once the
+/// process exits, the pump never enters Dawn again. This runs the scenario in a child process (this test
+/// binary, re-entered through an environment variable) and checks that it exits cleanly.
+#[test]
+fn exit_while_the_pump_completes_work() {
+    if std::env::var_os("DAWN_RS_EXIT_CHILD").is_some() {
+        let instance = Instance::new().expect("instance");
+        let device = request_device(&instance);
+        let buffer = device
+            .create_buffer(&BufferDescriptor {
+                label: "read at exit",
+                size: 1 << 20,
+                usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+                mapped_at_creation: false,
+            })
+            .expect("buffer");
+        let mut encoder = device.create_command_encoder(&Default::default());
+        encoder.clear_buffer(&buffer, 0, None);
+        device.queue().submit(&[encoder.finish()]);
+        // The map's callback now holds the last references to the buffer and the device.
+        drop(buffer.map_async(MapMode::Read, ..));
+        drop((buffer, device, instance));
+        std::process::exit(0);
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for _ in 0..5 {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "exit_while_the_pump_completes_work",
+                "--nocapture",
+            ])
+            .env("DAWN_RS_EXIT_CHILD", "1")
+            .output()
+            .expect("running the child");
+        assert!(
+            out.status.success(),
+            "the child did not exit cleanly ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

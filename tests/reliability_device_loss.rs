@@ -128,16 +128,36 @@ fn force_loss_in_the_middle_of_work() {
         layout: &pipeline.get_bind_group_layout(0),
         entries: &[BindGroupEntry::buffer(0, &data)],
     });
-    for _ in 0..4 {
+    let submit_slow = |dispatches: u32| {
         let mut encoder = device.create_command_encoder(&Default::default());
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
             pass.set_pipeline(&pipeline);
             pass.set_bind_group(0, &group, &[]);
-            pass.dispatch_workgroups(n / 64, 1, 1);
+            for _ in 0..dispatches {
+                pass.dispatch_workgroups(n / 64, 1, 1);
+            }
         }
         encoder.copy_buffer_to_buffer(&data, 0, &readback, 0, n as u64 * 4);
         queue.submit(&[encoder.finish()]);
+    };
+    // As many dispatches per submit as keep this device busy for 300 ms (one on lavapipe, hundreds on a
+    // fast GPU), so that the work is still running when the device is lost.
+    let mut dispatches = 1;
+    loop {
+        let t = Instant::now();
+        submit_slow(dispatches);
+        queue
+            .on_submitted_work_done()
+            .wait_timeout(T)
+            .expect("calibration");
+        if t.elapsed() >= Duration::from_millis(300) || dispatches >= 1 << 14 {
+            break;
+        }
+        dispatches *= 2;
+    }
+    for _ in 0..4 {
+        submit_slow(dispatches);
     }
     let map = readback.map_async(MapMode::Read, ..);
     let work = queue.on_submitted_work_done();

@@ -16,8 +16,19 @@ const LONG: &str = "@group(0) @binding(0) var<storage, read_write> v: array<u32>
 
 const INVOCATIONS: u32 = 64 * 64;
 
+/// `n` rounds of the kernel's LCG, by squaring the affine map (fast for any `n`).
 fn expected(x: u32, n: u32) -> u32 {
-    (0..n).fold(x, |x, _| x.wrapping_mul(1664525).wrapping_add(1013904223))
+    let (mut a, mut c) = (1_664_525u32, 1_013_904_223u32);
+    let (mut ra, mut rc) = (1u32, 0u32);
+    let mut n = n;
+    while n > 0 {
+        if n & 1 == 1 {
+            (ra, rc) = (ra.wrapping_mul(a), rc.wrapping_mul(a).wrapping_add(c));
+        }
+        (a, c) = (a.wrapping_mul(a), c.wrapping_mul(a).wrapping_add(c));
+        n >>= 1;
+    }
+    ra.wrapping_mul(x).wrapping_add(rc)
 }
 
 struct Long {
@@ -116,16 +127,24 @@ fn wait_timeout_returns_timeout_then_completes() {
     let gpu = Gpu::new();
     let long = Long::new(&gpu);
 
-    // Calibrate: iterations for a dispatch of about 3 s (overheads make it shorter) on this machine.
-    let probe = 20_000;
-    let t = Instant::now();
-    long.submit(&gpu, probe);
-    gpu.queue
-        .on_submitted_work_done()
-        .wait_timeout(WAIT)
-        .expect("probe");
+    // Calibrate: iterations for a dispatch of about 3 s on this machine. The probe grows until it runs
+    // 100 ms, so that a fast GPU's launch overhead does not pass for the kernel's speed.
+    let mut probe: u32 = 20_000;
+    let mut t;
+    loop {
+        t = Instant::now();
+        long.submit(&gpu, probe);
+        gpu.queue
+            .on_submitted_work_done()
+            .wait_timeout(WAIT)
+            .expect("probe");
+        if t.elapsed() >= Duration::from_millis(100) || probe >= 1 << 30 {
+            break;
+        }
+        probe *= 4;
+    }
     let per_iter = t.elapsed().as_secs_f64() / probe as f64;
-    let n = ((3.0 / per_iter) as u32).clamp(probe, 50_000_000);
+    let n = (3.0 / per_iter).clamp(probe as f64, u32::MAX as f64) as u32;
     println!(
         "probe of {probe} iterations: {:?}; long dispatch: {n} iterations",
         t.elapsed()

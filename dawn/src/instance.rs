@@ -301,8 +301,9 @@ impl Instance {
         if !pump.queue.iter().any(|f| f.id == future.id) {
             pump.queue.push_back(future);
         }
-        if !pump.running {
+        if !pump.running && !exit_fence::exiting() {
             pump.running = true;
+            exit_fence::install();
             let instance = self.clone();
             std::thread::Builder::new()
                 .name("dawn-event-pump".into())
@@ -312,16 +313,28 @@ impl Instance {
     }
 
     /// The pump: waits on the registered futures one at a time in short timed waits, rotating between them,
-    /// and exits (dropping its instance reference) as soon as none is left.
-    fn run_pump(&self) {
+    /// and exits (dropping its instance reference) as soon as none is left. Each turn runs inside the exit
+    /// fence: once the process exits, the pump never enters Dawn again (see [`exit_fence`]).
+    fn run_pump(self) {
         const SLICE: Duration = Duration::from_millis(5);
         loop {
+            let Some(_turn) = exit_fence::enter() else {
+                // The process is exiting: keep every reference (releasing one could destroy a device while
+                // the driver is torn down) and never return.
+                std::mem::forget(self);
+                loop {
+                    std::thread::park();
+                }
+            };
             let next = {
                 let mut pump = self.0.pump.lock();
                 match pump.queue.pop_front() {
                     Some(f) => f,
                     None => {
                         pump.running = false;
+                        drop(pump);
+                        // Released inside the turn: this may be the instance's last reference.
+                        drop(self);
                         return;
                     }
                 }
@@ -379,5 +392,65 @@ unsafe extern "C" fn on_adapter(
                 )),
             }
         })
+    }
+}
+
+/// Keeps the event pump out of Dawn while the process exits.
+///
+/// A pump thread completing an operation may release the last reference to a device, and Dawn then
+/// destroys it (`vkDestroyDevice`). If that happens while `exit()` tears the driver down, the process
+/// crashes (seen on NVIDIA's driver: `free(): invalid pointer` from `vkDestroyDevice` on the pump thread).
+/// An `atexit` handler, installed with the first pump, marks the process as exiting and waits (bounded) for
+/// the pumps' current turns to end; a pump that sees the mark parks for good instead of entering Dawn.
+mod exit_fence {
+    use std::sync::Once;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    static EXITING: AtomicBool = AtomicBool::new(false);
+    /// Pump turns in progress (each may be inside Dawn).
+    static TURNS: AtomicUsize = AtomicUsize::new(0);
+    static INSTALL: Once = Once::new();
+
+    unsafe extern "C" {
+        fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+    }
+
+    extern "C" fn on_exit() {
+        // `SeqCst` on both sides: either a pump sees the mark, or this sees its turn.
+        EXITING.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while TURNS.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    pub(super) fn install() {
+        // SAFETY: registers a plain function; it runs once, at exit.
+        INSTALL.call_once(|| unsafe {
+            atexit(on_exit);
+        });
+    }
+
+    pub(super) fn exiting() -> bool {
+        EXITING.load(Ordering::SeqCst)
+    }
+
+    /// A pump turn; `None` once the process exits.
+    pub(super) fn enter() -> Option<Turn> {
+        TURNS.fetch_add(1, Ordering::SeqCst);
+        if EXITING.load(Ordering::SeqCst) {
+            TURNS.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Turn)
+    }
+
+    pub(super) struct Turn;
+
+    impl Drop for Turn {
+        fn drop(&mut self) {
+            TURNS.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
