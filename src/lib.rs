@@ -81,3 +81,19 @@ impl Default for Gpu {
         Gpu::new()
     }
 }
+
+/// `rounds` applications of the LCG `x -> 1664525 x + 1013904223 (mod 2^32)`, which the tests' busy kernels
+/// run on the GPU, computed by squaring the affine map (fast for any count).
+pub fn lcg_rounds(x: u32, rounds: u64) -> u32 {
+    let (mut a, mut c) = (1_664_525u32, 1_013_904_223u32);
+    let (mut ra, mut rc) = (1u32, 0u32);
+    let mut n = rounds;
+    while n > 0 {
+        if n & 1 == 1 {
+            (ra, rc) = (ra.wrapping_mul(a), rc.wrapping_mul(a).wrapping_add(c));
+        }
+        (a, c) = (a.wrapping_mul(a), c.wrapping_mul(a).wrapping_add(c));
+        n >>= 1;
+    }
+    ra.wrapping_mul(x).wrapping_add(rc)
+}

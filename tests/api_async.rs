@@ -90,19 +90,8 @@ const BUSY_ITERS: u32 = 200_000;
 
 const BUSY_AT_LEAST: Duration = Duration::from_millis(300);
 
-/// `iters` rounds of the LCG, by squaring the affine map (fast for any count).
 fn lcg(x: u32, iters: u64) -> u32 {
-    let (mut a, mut c) = (1_664_525u32, 1_013_904_223u32);
-    let (mut ra, mut rc) = (1u32, 0u32);
-    let mut n = iters;
-    while n > 0 {
-        if n & 1 == 1 {
-            (ra, rc) = (ra.wrapping_mul(a), rc.wrapping_mul(a).wrapping_add(c));
-        }
-        (a, c) = (a.wrapping_mul(a), c.wrapping_mul(a).wrapping_add(c));
-        n >>= 1;
-    }
-    ra.wrapping_mul(x).wrapping_add(rc)
+    dawn_suite::lcg_rounds(x, iters)
 }
 
 /// How many busy dispatches keep this device busy for `BUSY_AT_LEAST` (doubling until one run takes that

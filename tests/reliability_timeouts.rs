@@ -16,19 +16,8 @@ const LONG: &str = "@group(0) @binding(0) var<storage, read_write> v: array<u32>
 
 const INVOCATIONS: u32 = 64 * 64;
 
-/// `n` rounds of the kernel's LCG, by squaring the affine map (fast for any `n`).
 fn expected(x: u32, n: u32) -> u32 {
-    let (mut a, mut c) = (1_664_525u32, 1_013_904_223u32);
-    let (mut ra, mut rc) = (1u32, 0u32);
-    let mut n = n;
-    while n > 0 {
-        if n & 1 == 1 {
-            (ra, rc) = (ra.wrapping_mul(a), rc.wrapping_mul(a).wrapping_add(c));
-        }
-        (a, c) = (a.wrapping_mul(a), c.wrapping_mul(a).wrapping_add(c));
-        n >>= 1;
-    }
-    ra.wrapping_mul(x).wrapping_add(rc)
+    dawn_suite::lcg_rounds(x, n as u64)
 }
 
 struct Long {
