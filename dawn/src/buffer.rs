@@ -50,10 +50,18 @@ pub struct BufferInitDescriptor<'a> {
 /// [`unmap`](Buffer::unmap) and [`destroy`](Buffer::destroy) return [`ErrorKind::InvalidUse`] while any view
 /// is alive, so no view can outlive the memory it reads.
 ///
-/// ```no_run
-/// # let (device, buffer): (dawn::Device, dawn::Buffer) = unimplemented!();
+/// ```
+/// # let instance = dawn::Instance::new()?;
+/// # let adapter = instance.request_adapter(&Default::default()).wait()?;
+/// # let device = adapter.request_device(&Default::default()).wait()?;
+/// let buffer = device.create_buffer_init(&dawn::BufferInitDescriptor {
+///     label: "values",
+///     contents: dawn::bytemuck::cast_slice(&[1.0f32, 2.0, 3.5]),
+///     usage: dawn::BufferUsage::MapRead,
+/// })?;
 /// buffer.map_async(dawn::MapMode::Read, ..).wait()?;
 /// let sum: f32 = buffer.get_mapped_range(..)?.typed::<f32>()?.iter().sum();
+/// assert_eq!(sum, 6.5);
 /// buffer.unmap()?;
 /// # Ok::<(), dawn::Error>(())
 /// ```

@@ -433,13 +433,16 @@ impl Device {
     /// Dawn keeps one error-scope stack per thread, so `scoped` calls on different threads do not see each
     /// other's errors (an error lands in the scopes of the thread whose call made it).
     ///
-    /// ```no_run
-    /// # let device: dawn::Device = unimplemented!();
+    /// ```
+    /// # let instance = dawn::Instance::new()?;
+    /// # let adapter = instance.request_adapter(&Default::default()).wait()?;
+    /// # let device = adapter.request_device(&Default::default()).wait()?;
     /// let result = device.scoped(|d| d.create_shader_module(&dawn::ShaderModuleDescriptor {
     ///     label: "broken",
     ///     code: "fn main( {",
     /// }));
     /// assert_eq!(result.unwrap_err().kind(), dawn::ErrorKind::Validation);
+    /// # Ok::<(), dawn::Error>(())
     /// ```
     pub fn scoped<T>(&self, f: impl FnOnce(&Device) -> T) -> Result<T> {
         let internal = self.push_error_scope(ErrorFilter::Internal);
