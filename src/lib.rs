@@ -76,6 +76,20 @@ impl Gpu {
     }
 }
 
+/// A new instance and a device made with `desc` (for tests that need their own handlers).
+pub fn device_with(desc: &DeviceDescriptor<'_>) -> (Instance, Device) {
+    let instance = Instance::new().expect("creating a Dawn instance");
+    let adapter = instance
+        .request_adapter(&RequestAdapterOptions::default())
+        .wait_timeout(WAIT)
+        .expect("no adapter");
+    let device = adapter
+        .request_device(desc)
+        .wait_timeout(WAIT)
+        .expect("requesting a device");
+    (instance, device)
+}
+
 impl Default for Gpu {
     fn default() -> Self {
         Gpu::new()

@@ -10,7 +10,7 @@ use dawn::{
     ErrorKind, FeatureName, PipelineLayoutDescriptor, QuerySetDescriptor, QueryType,
     ShaderModuleDescriptor,
 };
-use dawn_suite::{Gpu, WAIT};
+use dawn_suite::{Gpu, WAIT, device_with};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -463,23 +463,15 @@ fn limits_features_queue() {
 
 #[test]
 fn destroy_resolves_lost_and_calls_the_handler_once() {
-    let instance = dawn::Instance::new().unwrap();
-    let adapter = instance
-        .request_adapter(&Default::default())
-        .wait_timeout(WAIT)
-        .unwrap();
     let calls = Arc::new(Mutex::new(Vec::<DeviceLostInfo>::new()));
     let sink = calls.clone();
-    let device = adapter
-        .request_device(&DeviceDescriptor {
-            label: "to destroy",
-            on_device_lost: Some(Arc::new(move |info: &DeviceLostInfo| {
-                sink.lock().unwrap().push(info.clone())
-            })),
-            ..Default::default()
-        })
-        .wait_timeout(WAIT)
-        .unwrap();
+    let (_instance, device) = device_with(&DeviceDescriptor {
+        label: "to destroy",
+        on_device_lost: Some(Arc::new(move |info: &DeviceLostInfo| {
+            sink.lock().unwrap().push(info.clone())
+        })),
+        ..Default::default()
+    });
     let lost = device.lost();
     assert!(!device.is_lost());
     assert_eq!(
@@ -505,22 +497,14 @@ fn destroy_resolves_lost_and_calls_the_handler_once() {
 
 #[test]
 fn dropping_the_last_device_reference_runs_the_lost_handler() {
-    let instance = dawn::Instance::new().unwrap();
-    let adapter = instance
-        .request_adapter(&Default::default())
-        .wait_timeout(WAIT)
-        .unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let count = calls.clone();
-    let device = adapter
-        .request_device(&DeviceDescriptor {
-            on_device_lost: Some(Arc::new(move |_: &DeviceLostInfo| {
-                count.fetch_add(1, Ordering::SeqCst);
-            })),
-            ..Default::default()
-        })
-        .wait_timeout(WAIT)
-        .unwrap();
+    let (instance, device) = device_with(&DeviceDescriptor {
+        on_device_lost: Some(Arc::new(move |_: &DeviceLostInfo| {
+            count.fetch_add(1, Ordering::SeqCst);
+        })),
+        ..Default::default()
+    });
     let clone = device.clone();
     drop(device);
     assert_eq!(

@@ -9,7 +9,7 @@ use dawn::{
     ComputePipelineDescriptor, DeviceDescriptor, DeviceLostInfo, DeviceLostReason, Error,
     ErrorKind, MapMode, ShaderModuleDescriptor,
 };
-use dawn_suite::{Gpu, WAIT};
+use dawn_suite::{Gpu, WAIT, device_with};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -436,23 +436,15 @@ fn invalid_buffer(device: &dawn::Device) {
 
 #[test]
 fn panicking_uncaptured_error_handler_does_not_abort() {
-    let instance = dawn::Instance::new().unwrap();
-    let adapter = instance
-        .request_adapter(&Default::default())
-        .wait_timeout(WAIT)
-        .unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let count = calls.clone();
-    let device = adapter
-        .request_device(&DeviceDescriptor {
-            on_uncaptured_error: Some(Arc::new(move |e: &Error| {
-                count.fetch_add(1, Ordering::SeqCst);
-                panic!("handler panics on purpose: {e}");
-            })),
-            ..Default::default()
-        })
-        .wait_timeout(WAIT)
-        .unwrap();
+    let (_instance, device) = device_with(&DeviceDescriptor {
+        on_uncaptured_error: Some(Arc::new(move |e: &Error| {
+            count.fetch_add(1, Ordering::SeqCst);
+            panic!("handler panics on purpose: {e}");
+        })),
+        ..Default::default()
+    });
     invalid_buffer(&device);
     assert_eq!(calls.load(Ordering::SeqCst), 1, "the handler saw the error");
     // The device still works, and the handler still runs.
@@ -470,23 +462,15 @@ fn panicking_uncaptured_error_handler_does_not_abort() {
 
 #[test]
 fn panicking_device_lost_handler_does_not_abort() {
-    let instance = dawn::Instance::new().unwrap();
-    let adapter = instance
-        .request_adapter(&Default::default())
-        .wait_timeout(WAIT)
-        .unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let count = calls.clone();
-    let device = adapter
-        .request_device(&DeviceDescriptor {
-            on_device_lost: Some(Arc::new(move |_: &DeviceLostInfo| {
-                count.fetch_add(1, Ordering::SeqCst);
-                panic!("lost handler panics on purpose");
-            })),
-            ..Default::default()
-        })
-        .wait_timeout(WAIT)
-        .unwrap();
+    let (instance, device) = device_with(&DeviceDescriptor {
+        on_device_lost: Some(Arc::new(move |_: &DeviceLostInfo| {
+            count.fetch_add(1, Ordering::SeqCst);
+            panic!("lost handler panics on purpose");
+        })),
+        ..Default::default()
+    });
     device.destroy().unwrap();
     instance.process_events();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -506,20 +490,12 @@ fn panicking_device_lost_handler_does_not_abort() {
 
 #[test]
 fn lost_future_resolves_even_if_the_lost_handler_panics() {
-    let instance = dawn::Instance::new().unwrap();
-    let adapter = instance
-        .request_adapter(&Default::default())
-        .wait_timeout(WAIT)
-        .unwrap();
-    let device = adapter
-        .request_device(&DeviceDescriptor {
-            on_device_lost: Some(Arc::new(|_: &DeviceLostInfo| {
-                panic!("lost handler panics on purpose")
-            })),
-            ..Default::default()
-        })
-        .wait_timeout(WAIT)
-        .unwrap();
+    let (_instance, device) = device_with(&DeviceDescriptor {
+        on_device_lost: Some(Arc::new(|_: &DeviceLostInfo| {
+            panic!("lost handler panics on purpose")
+        })),
+        ..Default::default()
+    });
     device.destroy().unwrap();
     assert!(device.is_lost());
     // Today the wait below never returns, even with its timeout (it spins: Dawn reports the future complete
@@ -553,32 +529,24 @@ fn read_back_of_an_odd_sized_buffer_is_a_typed_error() {
 fn uncaptured_error_handler_may_use_the_device() {
     // A handler that reacts to an error by using the device (here: creating a buffer) must not deadlock.
     static DEVICE: std::sync::OnceLock<dawn::Device> = std::sync::OnceLock::new();
-    let instance = dawn::Instance::new().unwrap();
-    let adapter = instance
-        .request_adapter(&Default::default())
-        .wait_timeout(WAIT)
-        .unwrap();
     let made = Arc::new(AtomicUsize::new(0));
     let count = made.clone();
-    let device = adapter
-        .request_device(&DeviceDescriptor {
-            on_uncaptured_error: Some(Arc::new(move |_: &Error| {
-                if let Some(device) = DEVICE.get() {
-                    let b = device.create_buffer(&BufferDescriptor {
-                        label: "made in handler",
-                        size: 16,
-                        usage: BufferUsage::CopyDst,
-                        mapped_at_creation: false,
-                    });
-                    if b.is_ok() {
-                        count.fetch_add(1, Ordering::SeqCst);
-                    }
+    let (_instance, device) = device_with(&DeviceDescriptor {
+        on_uncaptured_error: Some(Arc::new(move |_: &Error| {
+            if let Some(device) = DEVICE.get() {
+                let b = device.create_buffer(&BufferDescriptor {
+                    label: "made in handler",
+                    size: 16,
+                    usage: BufferUsage::CopyDst,
+                    mapped_at_creation: false,
+                });
+                if b.is_ok() {
+                    count.fetch_add(1, Ordering::SeqCst);
                 }
-            })),
-            ..Default::default()
-        })
-        .wait_timeout(WAIT)
-        .unwrap();
+            }
+        })),
+        ..Default::default()
+    });
     DEVICE.set(device.clone()).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -344,6 +344,32 @@ struct Seq<'p> {
 /// Caps the memory a sequence holds (lavapipe allocates host memory).
 const MAX_LIVE_BYTES: u64 = 768 << 20;
 
+/// A new device (from a new adapter: Dawn consumes an adapter after one device) that counts its
+/// uncaptured errors.
+fn counting_device(
+    env: &Env,
+    label: &str,
+) -> std::result::Result<(Device, Arc<AtomicU64>), String> {
+    let uncaptured = Arc::new(AtomicU64::new(0));
+    let sink = uncaptured.clone();
+    let adapter = env
+        .instance
+        .request_adapter(&RequestAdapterOptions::default())
+        .wait_timeout(HANG)
+        .map_err(|e| format!("requesting an adapter: {e}"))?;
+    let device = adapter
+        .request_device(&DeviceDescriptor {
+            label,
+            on_uncaptured_error: Some(Arc::new(move |_: &Error| {
+                sink.fetch_add(1, Ordering::Relaxed);
+            })),
+            ..Default::default()
+        })
+        .wait_timeout(HANG)
+        .map_err(|e| format!("requesting a device: {e}"))?;
+    Ok((device, uncaptured))
+}
+
 /// Runs the sequence seeded with `seed` on a new device of `env`. `Err` describes a failure (a broken
 /// invariant or a hang); panics propagate.
 pub fn run_sequence(
@@ -357,24 +383,7 @@ pub fn run_sequence(
         p.tick(0);
     }
     let mut rng = Rng::new(seed);
-    let uncaptured = Arc::new(AtomicU64::new(0));
-    let sink = uncaptured.clone();
-    // An adapter gives one device ("consumed" after it): a new adapter for each sequence.
-    let adapter = env
-        .instance
-        .request_adapter(&RequestAdapterOptions::default())
-        .wait_timeout(HANG)
-        .map_err(|e| format!("requesting an adapter: {e}"))?;
-    let device = adapter
-        .request_device(&DeviceDescriptor {
-            label: "fuzz",
-            on_uncaptured_error: Some(Arc::new(move |_: &Error| {
-                sink.fetch_add(1, Ordering::Relaxed);
-            })),
-            ..Default::default()
-        })
-        .wait_timeout(HANG)
-        .map_err(|e| format!("requesting a device: {e}"))?;
+    let (device, uncaptured) = counting_device(env, "fuzz")?;
     let ops = ops_per_sequence(&mut rng);
     let mut seq = Seq::new(rng, device, Vec::new(), false, verbose, progress);
     seq.run(ops)?;
@@ -399,23 +408,7 @@ pub fn run_threaded_sequence(
         p.tick(0);
     }
     let mut rng = Rng::new(seed);
-    let uncaptured = Arc::new(AtomicU64::new(0));
-    let sink = uncaptured.clone();
-    let adapter = env
-        .instance
-        .request_adapter(&RequestAdapterOptions::default())
-        .wait_timeout(HANG)
-        .map_err(|e| format!("requesting an adapter: {e}"))?;
-    let device = adapter
-        .request_device(&DeviceDescriptor {
-            label: "fuzz threads",
-            on_uncaptured_error: Some(Arc::new(move |_: &Error| {
-                sink.fetch_add(1, Ordering::Relaxed);
-            })),
-            ..Default::default()
-        })
-        .wait_timeout(HANG)
-        .map_err(|e| format!("requesting a device: {e}"))?;
+    let (device, uncaptured) = counting_device(env, "fuzz threads")?;
     let mut pool = Vec::new();
     for i in 0..8 {
         let usage = USAGES[i % 4];
