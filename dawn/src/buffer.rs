@@ -195,11 +195,7 @@ impl Buffer {
                 self.state.usage
             )));
         }
-        if range.start % 8 != 0 || (range.end - range.start) % 4 != 0 {
-            return Err(Error::invalid_use(format!(
-                "map range {range:?}: the offset must be a multiple of 8 and the size of 4"
-            )));
-        }
+        check_alignment("map", &range)?;
         let _gate = self.state.device.shared.gate(); // see DeviceShared::destroy_gate
         let _calls = self.state.calls.lock();
         let mut ctx = self.state.map.lock();
@@ -255,11 +251,7 @@ impl Buffer {
                 "range {range:?} is not inside the mapped range {mapped:?}"
             )));
         }
-        if range.start % 8 != 0 || (range.end - range.start) % 4 != 0 {
-            return Err(Error::invalid_use(format!(
-                "view range {range:?}: the offset must be a multiple of 8 and the size of 4"
-            )));
-        }
+        check_alignment("view", &range)?;
         if mutable && mode != MapMode::Write {
             return Err(Error::invalid_use(
                 "the buffer is mapped for reading; a writable view needs MapMode::Write",
@@ -389,41 +381,35 @@ impl Buffer {
     /// view is alive. Unmapping an unmapped buffer does nothing.
     #[doc(alias = "wgpuBufferUnmap")]
     pub fn unmap(&self) -> Result<()> {
-        let _gate = self.state.device.shared.gate(); // see DeviceShared::destroy_gate
-        let _calls = self.state.calls.lock();
-        let mut ctx = self.state.map.lock();
-        if !ctx.views.is_empty() {
-            return Err(Error::invalid_use(format!(
-                "cannot unmap while {} mapped view(s) are alive; drop them first",
-                ctx.views.len()
-            )));
-        }
-        ctx.mapped = None;
-        ctx.pending = None;
-        drop(ctx);
-        // SAFETY: live buffer, no view reads its mapping (none opens: `mapped` is cleared, and maps wait
-        // for `calls`).
-        unsafe { sys::wgpuBufferUnmap(self.as_raw()) };
-        Ok(())
+        // SAFETY: live buffer.
+        self.end_mapping("unmap", || unsafe { sys::wgpuBufferUnmap(self.as_raw()) })
     }
 
     /// Frees the buffer's memory now; later uses are validation errors. Refused while a view is alive.
     #[doc(alias = "wgpuBufferDestroy")]
     pub fn destroy(&self) -> Result<()> {
+        // SAFETY: live buffer.
+        self.end_mapping("destroy", || unsafe {
+            sys::wgpuBufferDestroy(self.as_raw())
+        })
+    }
+
+    /// Runs `call` (unmap or destroy), which ends any mapping, unless a view is alive.
+    fn end_mapping(&self, what: &str, call: impl FnOnce()) -> Result<()> {
         let _gate = self.state.device.shared.gate(); // see DeviceShared::destroy_gate
         let _calls = self.state.calls.lock();
         let mut ctx = self.state.map.lock();
         if !ctx.views.is_empty() {
             return Err(Error::invalid_use(format!(
-                "cannot destroy while {} mapped view(s) are alive; drop them first",
+                "cannot {what} while {} mapped view(s) are alive; drop them first",
                 ctx.views.len()
             )));
         }
         ctx.mapped = None;
         ctx.pending = None;
         drop(ctx);
-        // SAFETY: live buffer, no view reads its mapping (as in `unmap`).
-        unsafe { sys::wgpuBufferDestroy(self.as_raw()) };
+        // No view reads the mapping, and none opens: `mapped` is cleared, and maps wait for `calls`.
+        call();
         Ok(())
     }
 
@@ -460,6 +446,16 @@ impl Buffer {
         device.queue().submit(&[encoder.finish()]);
         staging.read_back()
     }
+}
+
+/// WebGPU's rule for mapped ranges: the offset a multiple of 8, the size a multiple of 4.
+fn check_alignment(what: &str, range: &Range<u64>) -> Result<()> {
+    if range.start % 8 != 0 || (range.end - range.start) % 4 != 0 {
+        return Err(Error::invalid_use(format!(
+            "{what} range {range:?}: the offset must be a multiple of 8 and the size of 4"
+        )));
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for Buffer {
