@@ -271,3 +271,86 @@ fn map_after_gpu_writes_sees_them_in_order() {
     }
     assert!(gpu.take_uncaptured().is_empty());
 }
+
+/// Each map future keeps its own outcome, also after later maps of the same buffer: a map aborted by
+/// `unmap` fails with `MapFailed` (Aborted), a completed one stays `Ok`, whatever came after.
+#[test]
+fn map_futures_keep_their_own_outcome() {
+    let gpu = Gpu::new();
+    let b = readable_with(&gpu, &[7, 8]);
+    let done = b.map_async(MapMode::Read, ..);
+    done.wait_timeout(WAIT).unwrap();
+    b.unmap().unwrap();
+    let aborted = b.map_async(MapMode::Read, ..);
+    b.unmap().unwrap();
+    let later = b.map_async(MapMode::Read, ..);
+    later.wait_timeout(WAIT).unwrap();
+    assert_eq!(
+        b.get_mapped_range(..).unwrap().typed::<u32>().unwrap(),
+        [7, 8]
+    );
+    let err = aborted.wait_timeout(WAIT).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MapFailed, "{err}");
+    assert!(err.message().contains("Aborted"), "{err}");
+    // Asked again, each still answers with its own outcome.
+    done.wait_timeout(WAIT).unwrap();
+    assert_eq!(
+        aborted.wait_timeout(WAIT).unwrap_err().kind(),
+        ErrorKind::MapFailed
+    );
+    assert!(later.is_ready());
+}
+
+/// A buffer keeps the outcomes of its last four maps: a fifth map while the futures of the four before it
+/// are all alive is refused (and loses nothing); dropping one frees its slot.
+#[test]
+fn at_most_four_map_futures_alive_per_buffer() {
+    let gpu = Gpu::new();
+    let b = readable_with(&gpu, &[1]);
+    let mut futures: Vec<_> = (0..4)
+        .map(|_| {
+            let pending = b.map_async(MapMode::Read, ..);
+            b.unmap().unwrap(); // aborts it
+            pending
+        })
+        .collect();
+    let err = b
+        .map_async(MapMode::Read, ..)
+        .wait_timeout(WAIT)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidUse, "{err}");
+    assert!(err.message().contains("last 4 maps"), "{err}");
+    assert_eq!(b.map_state(), BufferMapState::Unmapped);
+    for f in &futures {
+        assert_eq!(
+            f.wait_timeout(WAIT).unwrap_err().kind(),
+            ErrorKind::MapFailed
+        );
+    }
+    drop(futures.remove(0));
+    b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
+    assert_eq!(b.get_mapped_range(..).unwrap().typed::<u32>().unwrap(), [1]);
+}
+
+/// A map future does not borrow its buffer and may outlive it: dropping the last handle of a buffer
+/// with a map pending makes Dawn abort the map, and the future reports it.
+#[test]
+fn a_map_future_outlives_its_buffer() {
+    let gpu = Gpu::new();
+    let b = readable_with(&gpu, &[5, 6]);
+    let pending = b.map_async(MapMode::Read, ..);
+    drop(b);
+    let err = pending.wait_timeout(WAIT).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MapFailed, "{err}");
+    // A map dropped unresolved, then its buffer: the callback still runs (driven by the event pump),
+    // and a new buffer maps normally.
+    let b = readable_with(&gpu, &[9]);
+    drop(b.map_async(MapMode::Read, ..));
+    drop(b);
+    let b = readable_with(&gpu, &[10]);
+    b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
+    assert_eq!(
+        b.get_mapped_range(..).unwrap().typed::<u32>().unwrap(),
+        [10]
+    );
+}

@@ -158,7 +158,9 @@ fn request_device(instance: &Instance) -> Device {
 /// or submit crashed the process (SIGSEGV in Dawn's `vulkan::Buffer::Initialize`, abort in
 /// `DescriptorSetAllocator`), or spun forever (Dawn's destroy against an `unmap` of a buffer mapped at
 /// creation). Fix (dawn/src/device.rs `DeviceShared::destroy_gate`): destroy and force_loss hold a gate
-/// exclusively; object creation, submit, write_buffer, map, unmap and buffer destroy hold it shared.
+/// exclusively; object creation, submit and write_buffer hold it shared; map, unmap and buffer destroy
+/// call Dawn only while no destroy is in progress, and a destroy waits for those already in Dawn
+/// (`DeviceShared::wait_for_buffer_calls`).
 /// (Command encoding racing a destroy is fenced separately: see the encoder test below.)
 #[test]
 fn destroy_racing_other_threads_neither_crashes_nor_hangs() {
@@ -248,8 +250,8 @@ fn destroy_racing_other_threads_neither_crashes_nor_hangs() {
 /// Found by the threaded fuzzer: `Buffer::unmap`/`destroy`/`map_async` held the buffer's map-state lock
 /// while calling Dawn (which takes Dawn's device lock), and the map callback, which Dawn runs holding that
 /// device lock inside another thread's wait, takes the map-state lock: a lock-order deadlock. Fix
-/// (dawn/src/buffer.rs): those calls release the map-state lock before calling Dawn, serialized per buffer
-/// by a separate `calls` lock the callback never takes.
+/// (dawn/src/buffer.rs, now dawn/src/buffer_mapping.rs): no lock is held across a Dawn call; one buffer's
+/// calls are serialized by the phase of its atomic mapping word, which the callback only updates.
 #[test]
 fn map_unmap_from_several_threads_does_not_deadlock() {
     let instance = Instance::new().expect("instance");

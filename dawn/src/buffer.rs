@@ -1,11 +1,9 @@
 //! [`Buffer`]: GPU memory, and its mapping for CPU access through guarded views.
 
-use crate::future::{self, Pending, Slot};
+use crate::buffer_mapping::{MapCellRef, PendingMap, Phase, Refusal};
 use crate::handle::handle;
 use crate::{BufferMapState, BufferUsage, Device, Error, ErrorKind, MapMode, Result, string};
 use dawn_sys as sys;
-use parking_lot::Mutex;
-use std::ffi::c_void;
 use std::ops::{Bound, Deref, DerefMut, Range, RangeBounds};
 use std::sync::Arc;
 
@@ -71,7 +69,7 @@ pub struct Buffer {
     state: Arc<BufferState>,
 }
 
-// SAFETY: the device is internally synchronized, and the mapping state is behind a lock.
+// SAFETY: the device is internally synchronized, and the mapping state is atomic (see `buffer_mapping`).
 unsafe impl Send for Buffer {}
 unsafe impl Sync for Buffer {}
 
@@ -79,29 +77,10 @@ struct BufferState {
     device: Device,
     size: u64,
     usage: BufferUsage,
-    map: Mutex<MapContext>,
-    /// Serializes this buffer's map, unmap and destroy calls into Dawn. They run without `map` held: the
-    /// map callback takes `map` while Dawn holds its device lock, so holding `map` across a Dawn call
-    /// deadlocks. (Dawn itself spins forever on an unmap and a destroy of one buffer from two threads.)
-    calls: Mutex<()>,
-}
-
-/// What this crate knows of the buffer's mapping. Only this crate changes it (map, unmap, destroy, and the
-/// map callback), so it needs no query of Dawn's map state; where Dawn disagrees anyway (the device was
-/// destroyed), Dawn refuses the mapped range and the view is an error, never a dangling slice.
-#[derive(Default)]
-struct MapContext {
-    /// The mapped range and its mode, once the map callback reported success.
-    mapped: Option<(MapMode, Range<u64>)>,
-    /// The range and mode of an in-flight `map_async`, and its slot's address, which tells its callback
-    /// from the late callback of a map that an `unmap` aborted.
-    pending: Option<(MapMode, Range<u64>, usize)>,
-    /// The slot of the last map, reused by the next one when nothing else holds it (saves an allocation
-    /// per map round trip).
-    spare_slot: Option<Arc<Slot<()>>>,
-    /// Live views: (id, range, mutable).
-    views: Vec<(u64, Range<u64>, bool)>,
-    next_view_id: u64,
+    /// The mapping state. Only this crate changes it (map, unmap, destroy, and the map callback), so it
+    /// needs no query of Dawn's map state; where Dawn disagrees anyway (the device was destroyed), Dawn
+    /// refuses the mapped range and the view is an error, never a dangling slice.
+    map: MapCellRef,
 }
 
 impl Buffer {
@@ -142,6 +121,7 @@ impl Buffer {
     }
 
     /// Resolves a range argument against the buffer's size.
+    #[inline]
     fn resolve(&self, range: impl RangeBounds<u64>) -> Result<Range<u64>> {
         let start = match range.start_bound() {
             Bound::Included(&s) => s,
@@ -154,12 +134,17 @@ impl Buffer {
             Bound::Unbounded => self.state.size,
         };
         if start > end || end > self.state.size {
-            return Err(Error::invalid_use(format!(
-                "range {start}..{end} is outside the buffer of {} bytes",
-                self.state.size
-            )));
+            return Err(self.out_of_bounds(start, end));
         }
         Ok(start..end)
+    }
+
+    #[cold]
+    fn out_of_bounds(&self, start: u64, end: u64) -> Error {
+        Error::invalid_use(format!(
+            "range {start}..{end} is outside the buffer of {} bytes",
+            self.state.size
+        ))
     }
 
     /// Maps `range` of the buffer for reading or writing (`mode` is exactly one of
@@ -170,14 +155,16 @@ impl Buffer {
     /// [`ErrorKind::InvalidUse`]; a map that Dawn fails (device lost, unmapped before it finished...) with
     /// [`ErrorKind::MapFailed`] or [`ErrorKind::DeviceLost`].
     #[doc(alias = "wgpuBufferMapAsync")]
-    pub fn map_async(&self, mode: MapMode, range: impl RangeBounds<u64>) -> Pending<()> {
+    #[inline]
+    pub fn map_async(&self, mode: MapMode, range: impl RangeBounds<u64>) -> PendingMap {
         match self.start_map(mode, range) {
             Ok(pending) => pending,
-            Err(e) => Pending::ready(Err(e)),
+            Err(e) => PendingMap::ready(Err(e)),
         }
     }
 
-    fn start_map(&self, mode: MapMode, range: impl RangeBounds<u64>) -> Result<Pending<()>> {
+    #[inline]
+    fn start_map(&self, mode: MapMode, range: impl RangeBounds<u64>) -> Result<PendingMap> {
         self.state.device.shared.check_alive()?;
         let range = self.resolve(range)?;
         let needed = if mode == MapMode::Read {
@@ -196,89 +183,54 @@ impl Buffer {
             )));
         }
         check_alignment("map", &range)?;
-        let _gate = self.state.device.shared.gate(); // see DeviceShared::destroy_gate
-        let _calls = self.state.calls.lock();
-        let mut ctx = self.state.map.lock();
-        if ctx.mapped.is_some() || ctx.pending.is_some() {
-            drop(ctx); // no Dawn call (map_state) under the lock
-            return Err(Error::invalid_use(format!(
-                "the buffer cannot be mapped again: its map state is {}",
-                self.map_state()
-            )));
-        }
-        let slot = ctx
-            .spare_slot
-            .take()
-            .and_then(Slot::reuse)
-            .unwrap_or_else(Slot::new);
-        ctx.spare_slot = Some(slot.clone());
-        ctx.pending = Some((mode, range.clone(), Arc::as_ptr(&slot) as usize));
-        let info = sys::WGPUBufferMapCallbackInfo {
-            nextInChain: std::ptr::null_mut(),
-            mode: future::mode(),
-            callback: Some(on_mapped),
-            userdata1: slot.userdata(),
-            userdata2: Arc::into_raw(self.state.clone()) as *mut c_void,
-        };
-        let size =
-            usize::try_from(range.end - range.start).expect("checked against the buffer size");
-        // Released before calling Dawn (`calls` is still held): see `BufferState::calls`.
-        drop(ctx);
-        // SAFETY: live buffer; the callback takes both userdata back.
-        let future = unsafe {
-            sys::wgpuBufferMapAsync(self.as_raw(), mode.0, range.start as usize, size, info)
-        };
-        Ok(Pending::new(
-            &self.state.device.shared.instance,
-            future,
-            slot,
-        ))
+        self.state
+            .map
+            .map(self.as_raw(), mode, range)
+            .map_err(|r| self.refusal("map", r))
     }
 
-    /// Checks that `range` may be viewed (`mutable`: written) and records the view.
-    fn open_view(&self, range: impl RangeBounds<u64>, mutable: bool) -> Result<(u64, Range<u64>)> {
-        let range = self.resolve(range)?;
-        let mut ctx = self.state.map.lock();
-        let Some((mode, mapped)) = ctx.mapped.clone() else {
-            drop(ctx); // no Dawn call (map_state) under the lock
-            return Err(Error::invalid_use(format!(
+    /// The message for a refused mapping call.
+    #[cold]
+    #[inline(never)]
+    fn refusal(&self, what: &str, refusal: Refusal) -> Error {
+        match refusal {
+            Refusal::Phase(Phase::Pending | Phase::Mapped) if what == "map" => {
+                Error::invalid_use(format!(
+                    "the buffer cannot be mapped again: its map state is {}",
+                    self.map_state()
+                ))
+            }
+            Refusal::Phase(_) => Error::invalid_use(format!(
                 "the buffer is not mapped (map state {}); map it with map_async and wait first",
                 self.map_state()
-            )));
-        };
-        if range.start < mapped.start || range.end > mapped.end {
-            return Err(Error::invalid_use(format!(
-                "range {range:?} is not inside the mapped range {mapped:?}"
-            )));
+            )),
+            Refusal::Views(views) => Error::invalid_use(format!(
+                "cannot {what} while {views} mapped view(s) are alive; drop them first"
+            )),
+            Refusal::FuturesAlive => Error::invalid_use(
+                "the futures of this buffer's last 4 maps are all still alive; wait for or drop one first",
+            ),
+            Refusal::View(message) => Error::invalid_use(message),
+            Refusal::Other(error) => error,
         }
+    }
+
+    /// Checks that `range` may be viewed (`writable`: written) and counts the view.
+    #[inline]
+    fn open_view(&self, range: impl RangeBounds<u64>, writable: bool) -> Result<(u64, Range<u64>)> {
+        let range = self.resolve(range)?;
         check_alignment("view", &range)?;
-        if mutable && mode != MapMode::Write {
-            return Err(Error::invalid_use(
-                "the buffer is mapped for reading; a writable view needs MapMode::Write",
-            ));
-        }
-        let overlaps = |r: &Range<u64>| r.start < range.end && range.start < r.end;
-        if let Some((_, other, _)) = ctx
-            .views
-            .iter()
-            .find(|(_, r, m)| (mutable || *m) && overlaps(r))
-        {
-            return Err(Error::invalid_use(format!(
-                "range {range:?} overlaps the live view {other:?}, and one of them is writable"
-            )));
-        }
-        // Count the view on the device first, so that destroy() is refused from now on.
-        self.state.device.shared.open_view()?;
-        let id = ctx.next_view_id;
-        ctx.next_view_id += 1;
-        ctx.views.push((id, range.clone(), mutable));
+        let id = self
+            .state
+            .map
+            .open_view(&range, writable)
+            .map_err(|r| self.refusal("view", r))?;
         Ok((id, range))
     }
 
+    #[inline]
     fn close_view(&self, id: u64) {
-        let mut ctx = self.state.map.lock();
-        ctx.views.retain(|(v, _, _)| *v != id);
-        self.state.device.shared.close_view();
+        self.state.map.close_view(id);
     }
 
     /// A read-only view of `range` of the mapped buffer (offset a multiple of 8, size of 4).
@@ -380,6 +332,7 @@ impl Buffer {
     /// Unmaps the buffer (a map still pending is aborted). Refused with [`ErrorKind::InvalidUse`] while a
     /// view is alive. Unmapping an unmapped buffer does nothing.
     #[doc(alias = "wgpuBufferUnmap")]
+    #[inline]
     pub fn unmap(&self) -> Result<()> {
         // SAFETY: live buffer.
         self.end_mapping("unmap", || unsafe { sys::wgpuBufferUnmap(self.as_raw()) })
@@ -388,29 +341,19 @@ impl Buffer {
     /// Frees the buffer's memory now; later uses are validation errors. Refused while a view is alive.
     #[doc(alias = "wgpuBufferDestroy")]
     pub fn destroy(&self) -> Result<()> {
-        // SAFETY: live buffer.
+        // SAFETY: live buffer; `end_mapping` keeps the call apart from a device destroy.
         self.end_mapping("destroy", || unsafe {
             sys::wgpuBufferDestroy(self.as_raw())
         })
     }
 
     /// Runs `call` (unmap or destroy), which ends any mapping, unless a view is alive.
+    #[inline]
     fn end_mapping(&self, what: &str, call: impl FnOnce()) -> Result<()> {
-        let _gate = self.state.device.shared.gate(); // see DeviceShared::destroy_gate
-        let _calls = self.state.calls.lock();
-        let mut ctx = self.state.map.lock();
-        if !ctx.views.is_empty() {
-            return Err(Error::invalid_use(format!(
-                "cannot {what} while {} mapped view(s) are alive; drop them first",
-                ctx.views.len()
-            )));
-        }
-        ctx.mapped = None;
-        ctx.pending = None;
-        drop(ctx);
-        // No view reads the mapping, and none opens: `mapped` is cleared, and maps wait for `calls`.
-        call();
-        Ok(())
+        self.state
+            .map
+            .end_mapping(call)
+            .map_err(|r| self.refusal(what, r))
     }
 
     /// Reads the whole buffer back as `T`s: maps it directly if it has `MapRead`, else copies it through a
@@ -449,13 +392,19 @@ impl Buffer {
 }
 
 /// WebGPU's rule for mapped ranges: the offset a multiple of 8, the size a multiple of 4.
+#[inline]
 fn check_alignment(what: &str, range: &Range<u64>) -> Result<()> {
     if range.start % 8 != 0 || (range.end - range.start) % 4 != 0 {
-        return Err(Error::invalid_use(format!(
-            "{what} range {range:?}: the offset must be a multiple of 8 and the size of 4"
-        )));
+        return Err(misaligned(what, range));
     }
     Ok(())
+}
+
+#[cold]
+fn misaligned(what: &str, range: &Range<u64>) -> Error {
+    Error::invalid_use(format!(
+        "{what} range {range:?}: the offset must be a multiple of 8 and the size of 4"
+    ))
 }
 
 impl std::fmt::Debug for Buffer {
@@ -513,6 +462,7 @@ impl Deref for BufferView<'_> {
 }
 
 impl Drop for BufferView<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.buffer.close_view(self.id);
     }
@@ -642,20 +592,17 @@ impl Device {
                     )
                 })?;
         drop(gate);
-        let map = MapContext {
-            mapped: desc
-                .mapped_at_creation
-                .then_some((MapMode::Write, 0..desc.size)),
-            ..Default::default()
-        };
+        let map = MapCellRef::new(
+            self.shared.clone(),
+            desc.mapped_at_creation.then_some(desc.size),
+        );
         Ok(Buffer {
             raw,
             state: Arc::new(BufferState {
                 device: self.clone(),
                 size: desc.size,
                 usage: desc.usage,
-                map: Mutex::new(map),
-                calls: Mutex::new(()),
+                map,
             }),
         })
     }
@@ -675,54 +622,5 @@ impl Device {
         }
         buffer.unmap()?;
         Ok(buffer)
-    }
-}
-
-unsafe extern "C" fn on_mapped(
-    status: sys::WGPUMapAsyncStatus,
-    message: sys::WGPUStringView,
-    userdata1: *mut c_void,
-    userdata2: *mut c_void,
-) {
-    // SAFETY: userdata2 is the buffer-state reference `start_map` leaked for this call.
-    let state = unsafe { Arc::from_raw(userdata2 as *const BufferState) };
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut ctx = state.map.lock();
-        // Only this map's callback settles the pending state (an aborted map's comes late, maybe after a
-        // new map began).
-        if let Some((mode, range, _)) = ctx
-            .pending
-            .take_if(|(_, _, slot)| *slot == userdata1 as usize)
-        {
-            if status == sys::WGPUMapAsyncStatus_Success {
-                ctx.mapped = Some((mode, range));
-            }
-        }
-    }));
-    // SAFETY: userdata1 is the slot registered by `start_map`; the message lives during the call.
-    unsafe {
-        future::complete::<()>(userdata1, || {
-            if status == sys::WGPUMapAsyncStatus_Success {
-                return Ok(());
-            }
-            let message = string::to_string(message);
-            match status {
-                _ if state.device.shared.is_lost() => Err(Error::new(
-                    ErrorKind::DeviceLost,
-                    format!("the device was lost: {message}"),
-                )),
-                sys::WGPUMapAsyncStatus_Aborted => Err(Error::new(
-                    ErrorKind::MapFailed,
-                    format!("MapAsyncStatus::Aborted: {message}"),
-                )),
-                sys::WGPUMapAsyncStatus_CallbackCancelled => {
-                    Err(Error::new(ErrorKind::Cancelled, message))
-                }
-                _ => Err(Error::new(
-                    ErrorKind::MapFailed,
-                    format!("MapAsyncStatus::Error: {message}"),
-                )),
-            }
-        })
     }
 }

@@ -1,6 +1,7 @@
 //! [`Device`]: the logical device that creates every other object, and its error handling.
 
 use crate::adapter::{Adapter, AdapterInfo};
+use crate::buffer_mapping::MapCell;
 use crate::future::{self, Pending, Slot};
 use crate::handle::handle;
 use crate::instance::{Toggles, TogglesChain};
@@ -65,6 +66,12 @@ impl std::fmt::Debug for DeviceDescriptor<'_> {
     }
 }
 
+/// A registered buffer mapping state (see `DeviceShared::mappings`).
+struct MapCellPtr(*const MapCell);
+
+// SAFETY: only dereferenced under the `mappings` lock, while the cell is alive (it is `Sync`).
+unsafe impl Send for MapCellPtr {}
+
 /// Rust-side state shared by a device's clones and the objects that need it.
 pub(crate) struct DeviceShared {
     pub(crate) instance: Instance,
@@ -73,10 +80,11 @@ pub(crate) struct DeviceShared {
     on_lost: Option<DeviceLostHandler>,
     lost: Arc<Slot<DeviceLostInfo>>,
     is_lost: AtomicBool,
-    /// Mapped views alive on this device's buffers; `destroy` is refused while any is (it would unmap them).
-    /// Lock-free handshake with `closing` (both `SeqCst`): a view counts itself, then checks `closing`; a
-    /// destroy counts itself in `closing`, then checks the views. One of the two always sees the other.
-    live_views: AtomicUsize,
+    /// The mapping states of this device's live buffers. `destroy` is refused while any has a view alive
+    /// (it would unmap the memory the view reads), and waits until none has a Dawn call in flight. Lock-free handshake with `closing`
+    /// (both `SeqCst`): a view counts itself in its buffer's state, then checks `closing`; a destroy counts
+    /// itself in `closing`, then reads the views. One of the two always sees the other.
+    mappings: Mutex<Vec<MapCellPtr>>,
     /// Destroy or force-loss calls in progress. Views are fenced only during them: after a loss Dawn keeps
     /// buffers mapped, and after a destroy it refuses their mapped ranges (an error, not a dangling view).
     closing: AtomicUsize,
@@ -94,15 +102,21 @@ pub(crate) struct DeviceShared {
 }
 
 impl DeviceShared {
+    #[inline]
     pub(crate) fn is_lost(&self) -> bool {
         self.is_lost.load(Ordering::Acquire)
     }
 
-    /// Counts a new mapped view; refused once the device is being destroyed or lost on purpose.
-    pub(crate) fn open_view(&self) -> Result<()> {
-        self.live_views.fetch_add(1, Ordering::SeqCst);
-        if self.closing.load(Ordering::SeqCst) > 0 {
-            self.live_views.fetch_sub(1, Ordering::SeqCst);
+    /// Whether a destroy or force-loss is in progress.
+    #[inline]
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst) > 0
+    }
+
+    /// Refuses a new mapped view (already counted in its buffer) while the device is being destroyed or
+    /// lost on purpose.
+    pub(crate) fn check_not_closing(&self) -> Result<()> {
+        if self.is_closing() {
             return Err(Error::new(
                 ErrorKind::DeviceLost,
                 "the device is being destroyed",
@@ -111,16 +125,44 @@ impl DeviceShared {
         Ok(())
     }
 
-    pub(crate) fn close_view(&self) {
-        self.live_views.fetch_sub(1, Ordering::SeqCst);
+    /// Adds a buffer's mapping state to those `destroy` checks (until it is freed).
+    pub(crate) fn register_mapping(&self, cell: *const MapCell) {
+        self.mappings.lock().push(MapCellPtr(cell));
+    }
+
+    pub(crate) fn unregister_mapping(&self, cell: *const MapCell) {
+        let mut mappings = self.mappings.lock();
+        if let Some(i) = mappings.iter().position(|c| c.0 == cell) {
+            mappings.swap_remove(i);
+        }
+    }
+
+    /// Waits until no map, unmap or buffer destroy is inside Dawn (none starts once `closing` is set).
+    fn wait_for_buffer_calls(&self) {
+        let mappings = self.mappings.lock();
+        for cell in mappings.iter() {
+            // SAFETY: a cell unregisters itself (under this lock) before it is freed.
+            while !unsafe { (*cell.0).idle() } {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    /// Mapped views alive on this device's buffers.
+    fn live_views(&self) -> u64 {
+        let mappings = self.mappings.lock();
+        // SAFETY: a cell unregisters itself (under this lock) before it is freed.
+        mappings.iter().map(|c| unsafe { (*c.0).views() }).sum()
     }
 
     /// Runs `end` (destroy or force-loss) unless a mapped view is alive; no view can open meanwhile.
     /// Also refused while a command encoder is open: Dawn does not synchronize recording with destroy.
     fn close(&self, what: &str, end: impl FnOnce()) -> Result<()> {
         self.closing.fetch_add(1, Ordering::SeqCst);
-        let result = match self.live_views.load(Ordering::SeqCst) {
+        let result = match self.live_views() {
             0 => {
+                // Before the gate: an error handler that Dawn runs inside a buffer call may create objects.
+                self.wait_for_buffer_calls();
                 let _gate = self.destroy_gate.write();
                 // Encoders count themselves under a shared gate, so with the gate held the count can only
                 // fall.
@@ -160,15 +202,17 @@ impl DeviceShared {
         (!self.is_lost()).then(|| self.destroy_gate.read_recursive())
     }
 
+    #[inline]
     pub(crate) fn check_alive(&self) -> Result<()> {
         if self.is_lost() {
-            Err(Error::new(
-                ErrorKind::DeviceLost,
-                "the device is lost or destroyed",
-            ))
-        } else {
-            Ok(())
+            return Err(Self::lost_error());
         }
+        Ok(())
+    }
+
+    #[cold]
+    fn lost_error() -> Error {
+        Error::new(ErrorKind::DeviceLost, "the device is lost or destroyed")
     }
 }
 
@@ -222,7 +266,7 @@ impl Device {
             on_lost: desc.on_device_lost.clone(),
             lost: Slot::new(),
             is_lost: AtomicBool::new(false),
-            live_views: AtomicUsize::new(0),
+            mappings: Mutex::new(Vec::new()),
             closing: AtomicUsize::new(0),
             live_encoders: AtomicUsize::new(0),
             destroy_gate: parking_lot::RwLock::new(()),

@@ -33,21 +33,6 @@ impl<T> Slot<T> {
     pub(crate) fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
     }
-
-    /// Empties a slot for reuse, or `None` when anything besides `slot` still holds it (a `Pending`, or a
-    /// callback that has not run).
-    pub(crate) fn reuse(slot: Arc<Self>) -> Option<Arc<Self>> {
-        if Arc::strong_count(&slot) != 1 {
-            return None;
-        }
-        {
-            let mut state = slot.state.lock();
-            state.result = None;
-            state.waker = None;
-        }
-        slot.ready.store(false, Ordering::Release);
-        Some(slot)
-    }
 }
 
 impl<T: Clone> Slot<T> {
@@ -192,44 +177,58 @@ impl<T: Clone> Pending<T> {
     }
 
     fn wait_until(&self, deadline: Option<Instant>) -> Result<T> {
-        // Waits in bounded chunks so that an unbounded wait never sits in one untimed WaitAny.
-        const CHUNK: Duration = Duration::from_secs(1);
-        let mut empty_completions = 0;
-        loop {
-            if let Some(result) = self.slot.get() {
-                return result;
-            }
-            let (instance, future) = self
-                .source
-                .as_ref()
-                .expect("a Pending without a source is created filled");
-            let chunk = match deadline {
-                None => CHUNK,
-                Some(d) => d.saturating_duration_since(Instant::now()).min(CHUNK),
-            };
-            let completed = instance.wait_any(*future, chunk)?;
-            if let Some(result) = self.slot.get() {
-                return result;
-            }
-            if completed {
-                // Dawn saw the operation finish, but its callback has not stored the result yet (a
-                // spontaneous callback still running on another thread): give it a moment, bounded, so
-                // that a completion without a result can never spin forever.
-                empty_completions += 1;
-                if empty_completions > 1000 {
-                    return Err(Error::new(
-                        ErrorKind::Internal,
-                        "the operation completed but its callback left no result",
-                    ));
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
+        if let Some(result) = self.slot.get() {
+            return result;
+        }
+        let (instance, future) = self
+            .source
+            .as_ref()
+            .expect("a Pending without a source is created filled");
+        wait_for(instance, *future, deadline, || self.slot.get())
+    }
+}
+
+/// Waits in `wgpuInstanceWaitAny` on `future` until `outcome` has the operation's result, or past
+/// `deadline` returns [`ErrorKind::Timeout`].
+pub(crate) fn wait_for<T>(
+    instance: &Instance,
+    future: sys::WGPUFuture,
+    deadline: Option<Instant>,
+    outcome: impl Fn() -> Option<Result<T>>,
+) -> Result<T> {
+    // Waits in bounded chunks so that an unbounded wait never sits in one untimed WaitAny.
+    const CHUNK: Duration = Duration::from_secs(1);
+    let mut empty_completions = 0;
+    loop {
+        if let Some(result) = outcome() {
+            return result;
+        }
+        let chunk = match deadline {
+            None => CHUNK,
+            Some(d) => d.saturating_duration_since(Instant::now()).min(CHUNK),
+        };
+        let completed = instance.wait_any(future, chunk)?;
+        if let Some(result) = outcome() {
+            return result;
+        }
+        if completed {
+            // Dawn saw the operation finish, but its callback has not stored the result yet (a
+            // callback still running on another thread): give it a moment, bounded, so that a
+            // completion without a result can never spin forever.
+            empty_completions += 1;
+            if empty_completions > 1000 {
                 return Err(Error::new(
-                    ErrorKind::Timeout,
-                    "the operation did not complete in time",
+                    ErrorKind::Internal,
+                    "the operation completed but its callback left no result",
                 ));
             }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                "the operation did not complete in time",
+            ));
         }
     }
 }

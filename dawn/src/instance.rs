@@ -277,6 +277,7 @@ impl Instance {
     }
 
     /// Waits up to `timeout` for `future`; `Ok(true)` once it has completed (its callback has run).
+    #[inline]
     pub(crate) fn wait_any(&self, future: sys::WGPUFuture, timeout: Duration) -> Result<bool> {
         let mut info = sys::WGPUFutureWaitInfo {
             future,

@@ -68,6 +68,7 @@ mod adapter;
 mod bind_group;
 mod bind_group_layout;
 mod buffer;
+mod buffer_mapping;
 mod command_buffer;
 mod command_encoder;
 mod compute_pass_encoder;
@@ -95,6 +96,7 @@ pub use bind_group_layout::{
     BindGroupLayout, BindGroupLayoutDescriptor, BindGroupLayoutEntry, BindingType,
 };
 pub use buffer::{Buffer, BufferDescriptor, BufferInitDescriptor, BufferView, BufferViewMut};
+pub use buffer_mapping::PendingMap;
 pub use command_buffer::CommandBuffer;
 pub use command_encoder::{CommandEncoder, CommandEncoderDescriptor};
 pub use compute_pass_encoder::{ComputePassDescriptor, ComputePassEncoder, PassTimestampWrites};

@@ -329,7 +329,7 @@ struct Seq<'p> {
     queue: Option<Queue>,
     lost: bool,
     buffers: Vec<Buffer>,
-    maps: Vec<(Buffer, Pending<()>)>,
+    maps: Vec<(Buffer, PendingMap)>,
     work: Vec<Pending<()>>,
     modules: Vec<ShaderModule>,
     infos: Vec<Pending<CompilationInfo>>,
@@ -465,7 +465,7 @@ pub fn run_threaded_sequence(
 
 type Failure = std::result::Result<(), String>;
 
-fn map_pending(m: &(Buffer, Pending<()>)) -> &Pending<()> {
+fn map_pending(m: &(Buffer, PendingMap)) -> &PendingMap {
     &m.1
 }
 
