@@ -367,18 +367,21 @@ impl MapCell {
         slot.status.store(RUNNING, Relaxed);
         slot.future.store(0, Relaxed);
         slot.waiter.store(true, Relaxed);
-        let pending = PendingMap(Inner::Waiting {
-            cell: NonNull::from(self),
-            token,
-            future: sys::WGPUFuture { id: 0 },
-        });
+        let pending = |future| {
+            PendingMap(Inner::Waiting {
+                cell: NonNull::from(self),
+                token,
+                future,
+            })
+        };
         if self.device.is_closing() {
             // Paired with `DeviceShared::close` (see `idle`): never call Dawn while the device is being
             // destroyed. The map fails at once, as its callback would.
             slot.called.store(token, Release);
             // SAFETY: instead of the callback, which never comes.
             unsafe { settle(NonNull::from(self), token, Some(closing_error())) };
-            return Ok(pending);
+            // Resolved already: its future is never waited on.
+            return Ok(pending(sys::WGPUFuture { id: 0 }));
         }
         // SAFETY: see `mapping`; no view can be open (the phase was unmapped).
         unsafe { *self.mapping.get() = (mode, range.clone()) };
@@ -396,11 +399,7 @@ impl MapCell {
         });
         slot.future.store(future.id, Release);
         slot.called.store(token, Release);
-        let mut pending = pending;
-        if let Inner::Waiting { future: f, .. } = &mut pending.0 {
-            *f = future;
-        }
-        Ok(pending)
+        Ok(pending(future))
     }
 
     /// Makes sure the slot the next map takes is free: its future gone and its callback run. A callback
