@@ -184,6 +184,23 @@ fn submit_busy(gpu: &Gpu, repeats: u32) -> (Buffer, Instant) {
     (data, submitted)
 }
 
+/// Submits a copy of `data` into a new MapRead staging buffer, and returns that buffer.
+fn submit_copy_to_staging(gpu: &Gpu, data: &Buffer) -> Buffer {
+    let staging = gpu
+        .device
+        .create_buffer(&BufferDescriptor {
+            label: "staging",
+            size: data.size(),
+            usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+            mapped_at_creation: false,
+        })
+        .unwrap();
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    encoder.copy_buffer_to_buffer(data, 0, &staging, 0, data.size());
+    gpu.queue.submit(&[encoder.finish()]);
+    staging
+}
+
 fn check_busy_result(values: &[u32], rounds: u64) {
     assert_eq!(values.len(), BUSY_LEN as usize);
     for i in [0u32, 1, 63, 64, 2047, BUSY_LEN - 1] {
@@ -250,18 +267,7 @@ fn a_task_waiting_on_long_work_is_woken() {
     assert!(run.wakes >= 1, "{run:?}");
     assert!(elapsed < WAIT / 2, "{elapsed:?}");
     // The map of the result, awaited the same way.
-    let staging = gpu
-        .device
-        .create_buffer(&BufferDescriptor {
-            label: "staging",
-            size: data.size(),
-            usage: BufferUsage::MapRead | BufferUsage::CopyDst,
-            mapped_at_creation: false,
-        })
-        .unwrap();
-    let mut encoder = gpu.device.create_command_encoder(&Default::default());
-    encoder.copy_buffer_to_buffer(&data, 0, &staging, 0, data.size());
-    gpu.queue.submit(&[encoder.finish()]);
+    let staging = submit_copy_to_staging(&gpu, &data);
     let (mapped, _) = block_on(staging.map_async(MapMode::Read, ..));
     mapped.unwrap();
     check_busy_result(
@@ -284,18 +290,7 @@ fn wait_timeout_zero_then_a_later_wait_succeeds() {
     let (rounds, staging, done) = (0..5)
         .map(|_| {
             let (data, rounds) = submit_busy_work(&gpu);
-            let staging = gpu
-                .device
-                .create_buffer(&BufferDescriptor {
-                    label: "staging",
-                    size: data.size(),
-                    usage: BufferUsage::MapRead | BufferUsage::CopyDst,
-                    mapped_at_creation: false,
-                })
-                .unwrap();
-            let mut encoder = gpu.device.create_command_encoder(&Default::default());
-            encoder.copy_buffer_to_buffer(&data, 0, &staging, 0, data.size());
-            gpu.queue.submit(&[encoder.finish()]);
+            let staging = submit_copy_to_staging(&gpu, &data);
             (rounds, staging, gpu.queue.on_submitted_work_done())
         })
         .find(|(_, _, done)| !done.is_ready())

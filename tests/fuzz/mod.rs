@@ -805,10 +805,7 @@ impl<'p> Seq<'p> {
                 self.random_range(bufs[0].size())
             };
             let r = bufs[0].map_async(mode, start..end).wait_timeout(HANG);
-            if matches!(&r, Err(e) if e.kind() == ErrorKind::Timeout) {
-                return Err(format!("HANG: map_async did not resolve in {HANG:?}"));
-            }
-            self.stats.record(&r);
+            self.record_wait(&r, "map_async")?;
         }
         let mut views: Vec<(usize, View<'_>)> = Vec::new();
         for _ in 0..1 + self.rng.below(5) {
@@ -1299,10 +1296,7 @@ impl<'p> Seq<'p> {
                 drop(scope);
             } else {
                 let r = scope.pop().wait_timeout(HANG);
-                if matches!(&r, Err(e) if e.kind() == ErrorKind::Timeout) {
-                    return Err(format!("HANG: popping an error scope took over {HANG:?}"));
-                }
-                self.stats.record(&r);
+                self.record_wait(&r, "popping an error scope")?;
             }
         }
         Ok(())
@@ -1376,92 +1370,48 @@ impl<'p> Seq<'p> {
             return Ok(());
         }
         for (_, p) in std::mem::take(&mut self.maps) {
-            let r = p.wait_timeout(HANG);
-            if matches!(&r, Err(e) if e.kind() == ErrorKind::Timeout) {
-                return Err(format!("HANG: a map did not resolve in {HANG:?}"));
-            }
-            self.stats.record(&r);
+            self.record_wait(&p.wait_timeout(HANG), "a map")?;
         }
         for p in std::mem::take(&mut self.work) {
-            let r = p.wait_timeout(HANG);
-            if matches!(&r, Err(e) if e.kind() == ErrorKind::Timeout) {
-                return Err(format!("HANG: work done did not resolve in {HANG:?}"));
-            }
-            self.stats.record(&r);
+            self.record_wait(&p.wait_timeout(HANG), "work done")?;
         }
         for p in std::mem::take(&mut self.pipeline_futures) {
-            let r = p.wait_timeout(HANG);
-            if matches!(&r, Err(e) if e.kind() == ErrorKind::Timeout) {
-                return Err(format!("HANG: a pipeline did not resolve in {HANG:?}"));
-            }
-            self.stats.record(&r);
+            self.record_wait(&p.wait_timeout(HANG), "a pipeline")?;
         }
+        Ok(())
+    }
+
+    /// Records the result of a wait of `HANG`; a timeout there is a hang of `what`.
+    fn record_wait<T>(&mut self, r: &Result<T>, what: &str) -> Failure {
+        if matches!(r, Err(e) if e.kind() == ErrorKind::Timeout) {
+            return Err(format!("HANG: {what} did not resolve in {HANG:?}"));
+        }
+        self.stats.record(r);
         Ok(())
     }
 
     /// Drops every object in a random order (the device too, possibly before its buffers).
     fn drop_all(mut self) {
+        fn boxed<T: 'static>(
+            items: impl IntoIterator<Item = T>,
+        ) -> impl Iterator<Item = Box<dyn std::any::Any>> {
+            items
+                .into_iter()
+                .map(|x| Box::new(x) as Box<dyn std::any::Any>)
+        }
         let mut all: Vec<Box<dyn std::any::Any>> = Vec::new();
-        all.extend(
-            self.buffers
-                .drain(..)
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.maps
-                .drain(..)
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.work
-                .drain(..)
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.modules
-                .drain(..)
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.infos
-                .drain(..)
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.pipelines
-                .drain(..)
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.pipeline_futures
-                .drain(..)
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.groups
-                .drain(..)
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.commands
-                .drain(..)
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.device
-                .take()
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.queue
-                .take()
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
-        all.extend(
-            self.lost_future
-                .take()
-                .map(|x| Box::new(x) as Box<dyn std::any::Any>),
-        );
+        all.extend(boxed(self.buffers.drain(..)));
+        all.extend(boxed(self.maps.drain(..)));
+        all.extend(boxed(self.work.drain(..)));
+        all.extend(boxed(self.modules.drain(..)));
+        all.extend(boxed(self.infos.drain(..)));
+        all.extend(boxed(self.pipelines.drain(..)));
+        all.extend(boxed(self.pipeline_futures.drain(..)));
+        all.extend(boxed(self.groups.drain(..)));
+        all.extend(boxed(self.commands.drain(..)));
+        all.extend(boxed(self.device.take()));
+        all.extend(boxed(self.queue.take()));
+        all.extend(boxed(self.lost_future.take()));
         while !all.is_empty() {
             let i = self.rng.index(all.len());
             drop(all.swap_remove(i));
