@@ -1,18 +1,20 @@
 //! A buffer's mapping state ([`MapCell`]) and the future of one map ([`PendingMap`]).
 //!
 //! A map round trip (`map_async`, wait, a view, unmap) is the hot path of every read-back, so its
-//! bookkeeping is one atomic word and a small ring of per-map outcome slots: no lock, no allocation, and a
-//! handful of atomic read-modify-writes per round trip. Locks remain only on cold paths (a failed map's
-//! message, an async waker, views of a buffer mapped for writing).
+//! bookkeeping is one atomic word and a small ring of per-map outcome slots: no lock, no allocation, one
+//! atomic read-modify-write for each change the caller makes (map, open a view, close it, unmap), and one
+//! plain store each for the map callback and the future's drop. Locks remain only on cold paths (a failed
+//! map's message, views of a buffer mapped for writing, states that outlive their buffer).
 //!
-//! The word holds the phase (unmapped, map pending, mapped, unmap or destroy in progress), the live views,
-//! the token of the latest map, and the counts that decide when the cell may be freed: the map callbacks
-//! still due and the [`PendingMap`]s still alive. The cell lives in its own allocation, so that it can
-//! outlive its buffer: when the buffer goes while a callback is due, the cell is "orphaned" and whichever
-//! of the callbacks and futures finishes last frees it. Neither side needs a reference count of its own.
+//! The word holds the phase (unmapped, map pending, mapped at creation, unmap or destroy in progress), the
+//! live views and the token of the latest map. Each map takes the ring slot of its token (`token % RING`);
+//! its callback leaves the outcome there, tagged with the token, and that outcome is what turns a pending
+//! phase into mapped (or unmapped, for a failed map): the callback never changes the word.
 //!
-//! Each map takes the ring slot of its token (`token % RING`), where its callback leaves the outcome and
-//! its future reads it. A slot is reused only once its callback ran and its future is gone.
+//! The cell lives in its own allocation, so that a [`PendingMap`] may outlive its buffer. A buffer dropped
+//! while none of its map futures is alive and no map callback is due frees the cell at once. Otherwise the
+//! cell is "orphaned": the instance's event pump drives the callbacks still due and frees the cell once
+//! every slot is quiet; a future dropped after its buffer has the pump look at once.
 
 use crate::device::DeviceShared;
 use crate::{Error, ErrorKind, Instance, MapMode, Result, string};
@@ -21,12 +23,11 @@ use parking_lot::Mutex;
 use std::cell::{Cell, UnsafeCell};
 use std::ffi::c_void;
 use std::ops::Range;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering::*};
-use std::task::{Context, Poll, Waker};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 thread_local! {
@@ -39,30 +40,23 @@ thread_local! {
 /// Outcome slots per buffer: how many maps may have futures alive (or callbacks due) at once.
 const RING: u64 = 4;
 
-/// The phases of the word's low two bits (see `MapCell::phase_of` for what busy stands for).
+/// The phases of the word's low two bits (see `MapCell::phase_of` for what pending and busy stand for).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
     Unmapped = 0,
+    /// A map was started; in the word, its slot's outcome tells whether it has mapped since.
     Pending = 1,
+    /// Mapped; in the word, only a buffer mapped at creation (maps settle through their slot).
     Mapped = 2,
     /// An unmap or destroy is inside Dawn.
     Busy = 3,
 }
 
 const PHASE: u64 = 0b11;
-/// A future registered a waker in its slot: callbacks check their slot's waker.
-const WAKE: u64 = 1 << 3;
-/// The buffer is gone; the last callback or future frees the cell.
-const ORPHANED: u64 = 1 << 4;
 /// Counts unmap/destroy calls, so that the end of the latest one can be told by a plain store to
 /// `MapCell::unmapped` instead of a second atomic step on the word.
-const UNMAPS: Field = Field { shift: 5, bits: 3 };
-const DUE: Field = Field { shift: 8, bits: 4 };
-const WAITERS: Field = Field { shift: 12, bits: 4 };
-const VIEWS: Field = Field {
-    shift: 16,
-    bits: 24,
-};
+const UNMAPS: Field = Field { shift: 2, bits: 3 };
+const VIEWS: Field = Field { shift: 8, bits: 24 };
 const TOKEN: Field = Field {
     shift: 40,
     bits: 24,
@@ -103,48 +97,76 @@ fn with_phase(word: u64, phase: Phase) -> u64 {
     (word & !PHASE) | phase as u64
 }
 
-/// The slot statuses.
-const RUNNING: u8 = 0;
-const SUCCEEDED: u8 = 1;
-const FAILED: u8 = 2;
+/// The token `steps` maps before `token` (tokens wrap around within their field).
+const fn token_before(token: u64, steps: u64) -> u64 {
+    token.wrapping_sub(steps) & TOKEN.max()
+}
+
+/// The token of the last map that took slot `index`, when the latest map has token `latest`. A slot no
+/// map has taken yet counts as taken by one before the first, whose callback ran (see `OutcomeSlot::new`).
+const fn last_token_of_slot(index: u64, latest: u64) -> u64 {
+    token_before(latest, latest.wrapping_sub(index) % RING)
+}
+
+/// The results an outcome records, in its low two bits (the token above them).
+const SUCCEEDED: u64 = 1;
+const FAILED: u64 = 2;
 
 /// Where one map's callback leaves its outcome for its future.
 struct OutcomeSlot {
-    status: AtomicU8,
-    /// The map's future is alive.
+    /// `token << 2 | SUCCEEDED or FAILED` of the last map of this slot whose callback ran: the callback's
+    /// one store, and its last use of the cell.
+    outcome: AtomicU64,
+    /// The map's future is alive. Its drop clears this as its last use of the cell.
     waiter: AtomicBool,
     /// The map's `WGPUFuture` id, to drive a callback that is still due (0 until known).
     future: AtomicU64,
     /// The token of the last map whose `wgpuBufferMapAsync` call returned: unmap, destroy and the next
     /// map wait for it, so that this buffer's Dawn calls never overlap.
     called: AtomicU64,
-    /// The error of a failed map (cold path; read only when the status says failed, so never cleared).
+    /// The error of a failed map (cold path; read only when the outcome says failed, so never cleared).
     error: Mutex<Option<Error>>,
-    /// The task to wake when the callback runs (async waits only), with its map's token: a late callback
-    /// of the slot's previous map must not take the waker of the next.
-    waker: Mutex<Option<(u64, Waker)>>,
 }
 
 impl OutcomeSlot {
-    fn new() -> Self {
+    fn new(index: u64) -> Self {
         OutcomeSlot {
-            status: AtomicU8::new(SUCCEEDED),
+            outcome: AtomicU64::new(last_token_of_slot(index, 0) << 2 | SUCCEEDED),
             waiter: AtomicBool::new(false),
             future: AtomicU64::new(0),
             called: AtomicU64::new(0),
             error: Mutex::new(None),
-            waker: Mutex::new(None),
         }
     }
 
-    fn outcome(&self) -> Option<Result<()>> {
-        match self.status.load(Acquire) {
-            RUNNING => None,
-            SUCCEEDED => Some(Ok(())),
-            _ => Some(Err(self.error.lock().clone().unwrap_or_else(|| {
+    /// Whether map `token` succeeded; `None` while its callback has not run.
+    #[inline]
+    fn succeeded(&self, token: u64) -> Option<bool> {
+        let outcome = self.outcome.load(Acquire);
+        (outcome >> 2 == token).then_some(outcome & 0b11 == SUCCEEDED)
+    }
+
+    /// Map `token`'s result; `None` while its callback has not run.
+    fn result(&self, token: u64) -> Option<Result<()>> {
+        match self.succeeded(token)? {
+            true => Some(Ok(())),
+            false => Some(Err(self.error.lock().clone().unwrap_or_else(|| {
                 Error::new(ErrorKind::MapFailed, "the map failed")
             }))),
         }
+    }
+
+    /// Leaves map `token`'s success.
+    #[inline]
+    fn succeed(&self, token: u64) {
+        self.outcome.store(token << 2 | SUCCEEDED, Release);
+    }
+
+    /// Leaves map `token`'s failure and its error.
+    #[cold]
+    fn fail(&self, token: u64, error: Error) {
+        *self.error.lock() = Some(error);
+        self.outcome.store(token << 2 | FAILED, Release);
     }
 }
 
@@ -183,6 +205,8 @@ pub(crate) struct MapCell {
     /// Views of a buffer mapped for writing, to refuse overlaps with a writable one. Views of a read
     /// mapping cannot be writable and are only counted.
     write_views: Mutex<WriteViews>,
+    /// The buffer is gone: a future dropped now has the event pump look for states to free.
+    orphaned: AtomicBool,
     device: Arc<DeviceShared>,
 }
 
@@ -191,7 +215,7 @@ pub(crate) struct MapCell {
 unsafe impl Send for MapCell {}
 unsafe impl Sync for MapCell {}
 
-/// The buffer's ownership of its cell; dropping it orphans the cell (see the module docs).
+/// The buffer's ownership of its cell; dropping it frees the cell or orphans it (see the module docs).
 pub(crate) struct MapCellRef(NonNull<MapCell>);
 
 // SAFETY: as for `MapCell`.
@@ -209,11 +233,12 @@ impl MapCellRef {
             word: AtomicU64::new(word),
             unmapped: AtomicU64::new(0),
             mapping: UnsafeCell::new(mapping),
-            slots: std::array::from_fn(|_| OutcomeSlot::new()),
+            slots: std::array::from_fn(|i| OutcomeSlot::new(i as u64)),
             write_views: Mutex::new(WriteViews {
                 next_id: 1,
                 views: Vec::new(),
             }),
+            orphaned: AtomicBool::new(false),
             device,
         });
         let cell = NonNull::from(Box::leak(cell));
@@ -228,7 +253,7 @@ impl MapCellRef {
 impl std::ops::Deref for MapCellRef {
     type Target = MapCell;
     fn deref(&self) -> &MapCell {
-        // SAFETY: the cell is freed only after the owner let go (ORPHANED).
+        // SAFETY: the cell is freed only after its owner let go.
         unsafe { self.0.as_ref() }
     }
 }
@@ -236,24 +261,42 @@ impl std::ops::Deref for MapCellRef {
 impl Drop for MapCellRef {
     fn drop(&mut self) {
         let cell: &MapCell = self;
-        // Callbacks still due wait in Dawn's event queue until something processes events; have the event
-        // pump drive them, so that the cell (and the device and instance it keeps) is freed. Collected
-        // before orphaning: from then on a callback may free the cell at any moment.
-        let due: Vec<u64> = cell
-            .slots
-            .iter()
-            .filter(|s| s.status.load(Acquire) == RUNNING)
-            .map(|s| s.future.load(Acquire))
+        // Paired with `PendingMap::drop`, which reads this before its last use of the cell.
+        cell.orphaned.store(true, SeqCst);
+        if cell.quiet() {
+            // SAFETY: no future of this cell is alive and no callback is due; the owner goes now.
+            unsafe { free(self.0) };
+            return;
+        }
+        // Callbacks still due wait in Dawn's event queue until something processes events, and futures may
+        // still read the cell: the event pump drives the one and waits for the other, then frees the cell.
+        let due: Vec<sys::WGPUFuture> = cell
+            .due_callbacks()
+            .map(|slot| slot.future.load(Acquire))
             .filter(|&id| id != 0)
+            .map(|id| sys::WGPUFuture { id })
             .collect();
-        let instance = (!due.is_empty()).then(|| cell.device.instance.clone());
-        let before = cell.word.fetch_or(ORPHANED, SeqCst);
-        // SAFETY: the owner's last use of the cell.
-        unsafe { free_if_unused(self.0, before | ORPHANED) };
-        if let Some(instance) = instance {
-            for id in due {
-                instance.pump(sys::WGPUFuture { id });
-            }
+        let instance = cell.instance().clone();
+        instance.adopt_orphan(Orphan(self.0), due);
+    }
+}
+
+/// A cell whose buffer is gone, kept by the event pump until it is quiet (see the module docs).
+pub(crate) struct Orphan(NonNull<MapCell>);
+
+// SAFETY: the cell is `Sync`; only the pump and `Instance::reap_orphans` hold an orphan.
+unsafe impl Send for Orphan {}
+
+impl Orphan {
+    /// Frees the cell if no future of it is alive and no callback is due; else gives it back.
+    pub(crate) fn reap(self) -> Option<Orphan> {
+        // SAFETY: an orphan's cell lives until it is reaped.
+        if unsafe { self.0.as_ref() }.quiet() {
+            // SAFETY: quiet, and its owner is gone: nothing else refers to the cell.
+            unsafe { free(self.0) };
+            None
+        } else {
+            Some(self)
         }
     }
 }
@@ -262,18 +305,6 @@ impl Drop for MapCellRef {
 #[cold]
 fn closing_error() -> Error {
     Error::new(ErrorKind::DeviceLost, "the device is being destroyed")
-}
-
-/// Frees the cell if `word` (its value after the caller's last change) says nothing uses it any more.
-///
-/// # Safety
-/// The caller makes no further use of the cell.
-#[inline]
-unsafe fn free_if_unused(cell: NonNull<MapCell>, word: u64) {
-    if word & ORPHANED != 0 && DUE.get(word) == 0 && WAITERS.get(word) == 0 {
-        // SAFETY: as the caller promises.
-        unsafe { free(cell) };
-    }
 }
 
 /// # Safety
@@ -301,10 +332,19 @@ impl MapCell {
         VIEWS.get(self.word.load(SeqCst))
     }
 
-    /// The phase `word` stands for: a busy phase whose unmap or destroy has returned is unmapped.
+    /// The phase `word` stands for: a pending map whose callback ran is mapped or, if it failed,
+    /// unmapped; a busy phase whose unmap or destroy has returned is unmapped.
     #[inline]
     fn phase_of(&self, word: u64) -> Phase {
         match phase(word) {
+            Phase::Pending => {
+                let token = TOKEN.get(word);
+                match self.slot(token).succeeded(token) {
+                    None => Phase::Pending,
+                    Some(true) => Phase::Mapped,
+                    Some(false) => Phase::Unmapped,
+                }
+            }
             Phase::Busy if self.unmapped.load(Acquire) == UNMAPS.get(word) => Phase::Unmapped,
             phase => phase,
         }
@@ -321,6 +361,21 @@ impl MapCell {
     #[inline]
     fn slot(&self, token: u64) -> &OutcomeSlot {
         &self.slots[(token % RING) as usize]
+    }
+
+    /// The slots whose last map's callback has not run yet.
+    fn due_callbacks(&self) -> impl Iterator<Item = &OutcomeSlot> {
+        let latest = TOKEN.get(self.word.load(SeqCst));
+        (0..RING)
+            .map(move |i| (&self.slots[i as usize], last_token_of_slot(i, latest)))
+            .filter(|(slot, token)| slot.succeeded(*token).is_none())
+            .map(|(slot, _)| slot)
+    }
+
+    /// Whether no future of this cell is alive and no callback is due (only meaningful once the buffer
+    /// is gone, when no new map can start).
+    fn quiet(&self) -> bool {
+        self.slots.iter().all(|s| !s.waiter.load(Acquire)) && self.due_callbacks().next().is_none()
     }
 
     #[inline]
@@ -349,40 +404,28 @@ impl MapCell {
                 return Err(Refusal::Phase(phase));
             }
             let token = (TOKEN.get(word) + 1) & TOKEN.max();
-            self.make_slot_free(self.slot(token))?;
-            let mut new = with_phase(word, Phase::Pending);
-            new = TOKEN.set(new, token);
-            new = DUE.set(new, DUE.get(word) + 1);
-            new = WAITERS.set(new, WAITERS.get(word) + 1);
-            if WAITERS.get(word) == 0 {
-                new &= !WAKE; // no future left that could have registered a waker
-            }
-            match self.word.compare_exchange_weak(word, new, SeqCst, SeqCst) {
+            self.make_slot_free(token)?;
+            let pending = TOKEN.set(with_phase(word, Phase::Pending), token);
+            match self
+                .word
+                .compare_exchange_weak(word, pending, SeqCst, SeqCst)
+            {
                 Ok(_) => break token,
                 Err(now) => word = now,
             }
         };
-        // The slot and `mapping` are ours now: see `make_slot_free` and `mapping`.
+        // The slot and `mapping` are ours now: see `make_slot_free` and `mapping`. The stores below are
+        // published by the `called` store at the end, which unmaps and later maps wait for.
         let slot = self.slot(token);
-        slot.status.store(RUNNING, Relaxed);
         slot.future.store(0, Relaxed);
-        slot.waiter.store(true, Relaxed);
-        let pending = |future| {
-            PendingMap(Inner::Waiting {
-                cell: NonNull::from(self),
-                token,
-                future,
-            })
-        };
         if self.device.is_closing() {
             // Paired with `DeviceShared::close` (see `idle`): never call Dawn while the device is being
             // destroyed. The map fails at once, as its callback would.
+            slot.fail(token, closing_error());
             slot.called.store(token, Release);
-            // SAFETY: instead of the callback, which never comes.
-            unsafe { settle(NonNull::from(self), token, Some(closing_error())) };
-            // Resolved already: its future is never waited on.
-            return Ok(pending(sys::WGPUFuture { id: 0 }));
+            return Ok(PendingMap::ready(Err(closing_error())));
         }
+        slot.waiter.store(true, Relaxed);
         // SAFETY: see `mapping`; no view can be open (the phase was unmapped).
         unsafe { *self.mapping.get() = (mode, range.clone()) };
         let info = sys::WGPUBufferMapCallbackInfo {
@@ -393,32 +436,43 @@ impl MapCell {
             userdata2: token as usize as *mut c_void,
         };
         let size = usize::try_from(range.end - range.start).expect("checked against the size");
-        // SAFETY: live buffer; the cell outlives the callback (it counts as due until it runs).
+        // SAFETY: live buffer; the cell outlives the callback (it is freed only once no callback is due).
         let future = self.dawn_call(|| unsafe {
             sys::wgpuBufferMapAsync(raw, mode.0, range.start as usize, size, info)
         });
         slot.future.store(future.id, Release);
         slot.called.store(token, Release);
-        Ok(pending(future))
+        Ok(PendingMap(Inner::Waiting {
+            cell: NonNull::from(self),
+            token,
+            future,
+        }))
     }
 
-    /// Makes sure the slot the next map takes is free: its future gone and its callback run. A callback
-    /// still due (a map that an unmap aborted, whose future was dropped unresolved) is driven to the end.
+    /// Makes sure the slot that map `token` takes is free: the future of its last map gone and that
+    /// map's callback run. A callback still due (a map that an unmap aborted, whose future was dropped
+    /// unresolved) is driven to the end.
     #[inline]
-    fn make_slot_free(&self, slot: &OutcomeSlot) -> std::result::Result<(), Refusal> {
+    fn make_slot_free(&self, token: u64) -> std::result::Result<(), Refusal> {
+        let slot = self.slot(token);
         if slot.waiter.load(Acquire) {
             return Err(Refusal::FuturesAlive);
         }
-        if slot.status.load(Acquire) == RUNNING {
-            return self.finish_due_callback(slot);
+        let last = token_before(token, RING);
+        if slot.succeeded(last).is_none() {
+            return self.finish_due_callback(slot, last);
         }
         Ok(())
     }
 
     #[cold]
-    fn finish_due_callback(&self, slot: &OutcomeSlot) -> std::result::Result<(), Refusal> {
+    fn finish_due_callback(
+        &self,
+        slot: &OutcomeSlot,
+        token: u64,
+    ) -> std::result::Result<(), Refusal> {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while slot.status.load(Acquire) == RUNNING {
+        while slot.succeeded(token).is_none() {
             let id = slot.future.load(Acquire);
             if id != 0 {
                 self.instance()
@@ -470,8 +524,9 @@ impl MapCell {
     ) -> std::result::Result<u64, Refusal> {
         let mut word = self.word.load(SeqCst);
         loop {
-            if phase(word) != Phase::Mapped || VIEWS.get(word) == VIEWS.max() {
-                return Err(view_refusal(word));
+            let phase = self.phase_of(word);
+            if phase != Phase::Mapped || VIEWS.get(word) == VIEWS.max() {
+                return Err(view_refusal(phase));
             }
             let counted = VIEWS.set(word, VIEWS.get(word) + 1);
             match self
@@ -580,93 +635,37 @@ impl MapCell {
     }
 }
 
-/// Why a view cannot open in the phase of `word`.
+/// Why a view cannot open in `phase`.
 #[cold]
-fn view_refusal(word: u64) -> Refusal {
-    if phase(word) == Phase::Mapped {
+fn view_refusal(phase: Phase) -> Refusal {
+    if phase == Phase::Mapped {
         Refusal::View(format!(
             "{} views are alive, the most a buffer can have",
             VIEWS.max()
         ))
     } else {
-        Refusal::Phase(phase(word))
+        Refusal::Phase(phase)
     }
 }
 
-/// The map callback: leaves the outcome in the token's slot, settles the phase if this is still the
-/// current map, wakes a waiting task, and frees an orphaned cell if it was the last user.
+/// The map callback: leaves the outcome in the token's slot, its one and last use of the cell.
 unsafe extern "C" fn on_mapped(
     status: sys::WGPUMapAsyncStatus,
     message: sys::WGPUStringView,
     userdata1: *mut c_void,
     userdata2: *mut c_void,
 ) {
-    // SAFETY: userdata1 is the cell `map` passed; it lives while this callback is due (counted in DUE).
-    let cell_ptr = unsafe { NonNull::new_unchecked(userdata1.cast::<MapCell>()) };
+    // SAFETY: userdata1 is the cell `map` passed; it is not freed while this callback is due.
+    let cell = unsafe { &*userdata1.cast::<MapCell>() };
     let token = userdata2 as usize as u64;
-    let failure = (status != sys::WGPUMapAsyncStatus_Success).then(|| {
-        // SAFETY: as above; the message lives during the call.
-        let cell = unsafe { cell_ptr.as_ref() };
-        map_error(
-            status,
-            unsafe { string::to_string(message) },
-            cell.device.is_lost(),
-        )
-    });
-    // SAFETY: the callback of `token`, once.
-    unsafe { settle(cell_ptr, token, failure) };
-}
-
-/// Leaves map `token`'s outcome in its slot, settles the phase if it is still the current map, wakes a
-/// waiting task, and stops counting the map's callback as due (freeing an orphaned cell if it was the
-/// last user).
-///
-/// # Safety
-/// Called once per map, as (or instead of) its callback; no use of the cell afterwards.
-#[inline]
-unsafe fn settle(cell_ptr: NonNull<MapCell>, token: u64, failure: Option<Error>) {
-    // SAFETY: the cell lives while the map's callback is due.
-    let cell = unsafe { cell_ptr.as_ref() };
     let slot = cell.slot(token);
-    let ok = failure.is_none();
-    match failure {
-        None => slot.status.store(SUCCEEDED, Release),
-        Some(error) => record_failure(slot, error),
-    }
-    let mut word = cell.word.load(SeqCst);
-    let (before, after) = loop {
-        let mut new = word;
-        if phase(word) == Phase::Pending && TOKEN.get(word) == token {
-            new = with_phase(new, if ok { Phase::Mapped } else { Phase::Unmapped });
-        }
-        if word & WAKE == 0 {
-            // Nothing to wake: stop counting as due in the same step.
-            new = DUE.set(new, DUE.get(word) - 1);
-        }
-        match cell.word.compare_exchange_weak(word, new, SeqCst, SeqCst) {
-            Ok(_) => break (word, new),
-            Err(now) => word = now,
-        }
-    };
-    let after = if before & WAKE == 0 {
-        after
+    if status == sys::WGPUMapAsyncStatus_Success {
+        slot.succeed(token);
     } else {
-        let waker = slot.waker.lock().take_if(|(t, _)| *t == token);
-        if let Some((_, waker)) = waker {
-            // Waking runs the executor's code: keep its panics out of C.
-            let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
-        }
-        cell.word.fetch_sub(DUE.one(), SeqCst) - DUE.one()
-    };
-    // SAFETY: this callback's last use of the cell.
-    unsafe { free_if_unused(cell_ptr, after) };
-}
-
-/// Leaves a failed map's error and status in its slot.
-#[cold]
-fn record_failure(slot: &OutcomeSlot, error: Error) {
-    *slot.error.lock() = Some(error);
-    slot.status.store(FAILED, Release);
+        // SAFETY: the message lives during the call.
+        let message = unsafe { string::to_string(message) };
+        slot.fail(token, map_error(status, message, cell.device.is_lost()));
+    }
 }
 
 /// The error of a failed map.
@@ -703,10 +702,10 @@ fn map_error(status: sys::WGPUMapAsyncStatus, message: String, device_lost: bool
 pub struct PendingMap(Inner);
 
 enum Inner {
-    /// Refused before calling Dawn.
+    /// Resolved before calling Dawn.
     Ready(Result<()>),
     Waiting {
-        /// Kept alive by this future (counted in WAITERS).
+        /// Kept alive by this future (its slot's `waiter` flag).
         cell: NonNull<MapCell>,
         token: u64,
         future: sys::WGPUFuture,
@@ -733,7 +732,9 @@ impl PendingMap {
             } => {
                 // SAFETY: this future keeps the cell alive.
                 let cell = unsafe { cell.as_ref() };
-                cell.slot(*token).outcome().ok_or((cell, *future, *token))
+                cell.slot(*token)
+                    .result(*token)
+                    .ok_or((cell, *future, *token))
             }
         }
     }
@@ -748,15 +749,15 @@ impl PendingMap {
             future,
         } = &self.0
         {
-            // The common case first, lean: one wait in Dawn, then the status the callback left.
+            // The common case first, lean: one wait in Dawn, then the outcome the callback left.
             // SAFETY: this future keeps the cell alive.
             let cell = unsafe { cell.as_ref() };
             let slot = cell.slot(*token);
-            if slot.status.load(Acquire) == RUNNING {
+            if slot.succeeded(*token).is_none() {
                 // An error, or no completion within the chunk, is handled by the general wait below.
                 let _ = cell.instance().wait_any(*future, Duration::from_secs(1));
             }
-            if slot.status.load(Acquire) == SUCCEEDED {
+            if slot.succeeded(*token) == Some(true) {
                 return Ok(());
             }
         }
@@ -776,7 +777,7 @@ impl PendingMap {
             Ok(_) => true,
             Err((cell, future, token)) => {
                 let _ = cell.instance().wait_any(future, Duration::ZERO);
-                cell.slot(token).outcome().is_some()
+                cell.slot(token).succeeded(token).is_some()
             }
         }
     }
@@ -786,7 +787,7 @@ impl PendingMap {
             Ok(result) => result,
             Err((cell, future, token)) => {
                 let slot = cell.slot(token);
-                crate::future::wait_for(cell.instance(), future, deadline, || slot.outcome())
+                crate::future::wait_for(cell.instance(), future, deadline, || slot.result(token))
             }
         }
     }
@@ -805,18 +806,16 @@ impl std::future::Future for PendingMap {
             return Poll::Ready(Err(e));
         }
         let slot = cell.slot(token);
-        if let Some(result) = slot.outcome() {
+        if let Some(result) = slot.result(token) {
             return Poll::Ready(result);
         }
-        *slot.waker.lock() = Some((token, cx.waker().clone()));
-        // Paired with the callback's step on the word: it stores the outcome, then reads WAKE in one
-        // atomic step; this sets WAKE, then reads the outcome. One of the two sees the other.
-        cell.word.fetch_or(WAKE, SeqCst);
-        if let Some(result) = slot.outcome() {
-            return Poll::Ready(result);
+        // The pump wakes the task once Dawn reports the map complete; the callback may have run since the
+        // check above, so look again (the pump's wake is then spurious, and harmless).
+        cell.instance().pump_waking(future, cx.waker().clone());
+        match slot.result(token) {
+            Some(result) => Poll::Ready(result),
+            None => Poll::Pending,
         }
-        cell.instance().pump(future);
-        Poll::Pending
     }
 }
 
@@ -831,16 +830,24 @@ impl Drop for PendingMap {
     #[inline]
     fn drop(&mut self) {
         if let Inner::Waiting { cell, token, .. } = self.0 {
-            // SAFETY: this future keeps the cell alive until the fetch_sub below.
-            let cell_ref = unsafe { cell.as_ref() };
-            let slot = cell_ref.slot(token);
-            if cell_ref.word.load(Relaxed) & WAKE != 0 {
-                drop(slot.waker.lock().take_if(|(t, _)| *t == token));
+            // SAFETY: this future keeps the cell alive until it clears its `waiter` flag.
+            let cell = unsafe { cell.as_ref() };
+            let slot = cell.slot(token);
+            if cell.orphaned.load(SeqCst) {
+                release_orphaned(cell, slot);
+            } else {
+                // This future's last use of the cell: a buffer dropped from now on sees it gone. (One
+                // dropped in between finds the flag still set and leaves the cell to the event pump.)
+                slot.waiter.store(false, Release);
             }
-            slot.waiter.store(false, Release);
-            let after = cell_ref.word.fetch_sub(WAITERS.one(), SeqCst) - WAITERS.one();
-            // SAFETY: this future's last use of the cell.
-            unsafe { free_if_unused(cell, after) };
         }
     }
+}
+
+/// Drops a future whose buffer is gone: the cell may be freed now, so have the pump look.
+#[cold]
+fn release_orphaned(cell: &MapCell, slot: &OutcomeSlot) {
+    let instance = cell.instance().clone();
+    slot.waiter.store(false, Release);
+    instance.reap_orphans();
 }

@@ -1,6 +1,7 @@
 //! [`Instance`]: the entry point, which finds adapters and drives every asynchronous operation.
 
 use crate::adapter::{Adapter, RequestAdapterOptions};
+use crate::buffer_mapping::Orphan;
 use crate::future::{self, Pending, Slot};
 use crate::handle::handle;
 use crate::{Error, ErrorKind, InstanceFeatureName, Result, WGSLLanguageFeatureName, string};
@@ -8,7 +9,9 @@ use dawn_sys as sys;
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::ffi::{CString, c_char, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::task::Waker;
 use std::time::Duration;
 
 handle! {
@@ -296,12 +299,47 @@ impl Instance {
         }
     }
 
-    /// Has the event pump wait on `future`, so that the task polling it is woken when it completes.
+    /// Has the event pump wait on `future`, so that its callback runs (and, for a [`Pending`], wakes the
+    /// task polling it) even if nothing else processes events.
     pub(crate) fn pump(&self, future: sys::WGPUFuture) {
         let mut pump = self.0.pump.lock();
-        if !pump.queue.iter().any(|f| f.id == future.id) {
-            pump.queue.push_back(future);
+        pump.watch(future, None);
+        self.start_pump(&mut pump);
+    }
+
+    /// Has the event pump wait on `future` and wake `waker` once Dawn reports it complete (for futures
+    /// whose callbacks wake nothing themselves: [`PendingMap`](crate::PendingMap)).
+    pub(crate) fn pump_waking(&self, future: sys::WGPUFuture, waker: Waker) {
+        let mut pump = self.0.pump.lock();
+        pump.watch(future, Some(waker));
+        self.start_pump(&mut pump);
+    }
+
+    /// Hands the pump a buffer's mapping state that outlives its buffer, and the futures of its callbacks
+    /// still due: the pump drives them and frees the state once it is quiet.
+    pub(crate) fn adopt_orphan(&self, orphan: Orphan, due: Vec<sys::WGPUFuture>) {
+        let mut pump = self.0.pump.lock();
+        pump.orphans.push(orphan);
+        for future in due {
+            pump.watch(future, None);
         }
+        self.start_pump(&mut pump);
+    }
+
+    /// Frees the orphaned mapping states that have become quiet.
+    pub(crate) fn reap_orphans(&self) {
+        let orphans = std::mem::take(&mut self.0.pump.lock().orphans);
+        if orphans.is_empty() {
+            return;
+        }
+        // Outside the lock: freeing a state may drop the last reference to its device.
+        let left: Vec<Orphan> = orphans.into_iter().filter_map(Orphan::reap).collect();
+        if !left.is_empty() {
+            self.0.pump.lock().orphans.extend(left);
+        }
+    }
+
+    fn start_pump(&self, pump: &mut PumpState) {
         if !pump.running && !exit_fence::exiting() {
             pump.running = true;
             exit_fence::install();
@@ -314,46 +352,93 @@ impl Instance {
     }
 
     /// The pump: waits on the registered futures one at a time in short timed waits, rotating between them,
-    /// and exits (dropping its instance reference) as soon as none is left. Each turn runs inside the exit
-    /// fence: once the process exits, the pump never enters Dawn again (see [`exit_fence`]).
+    /// frees orphaned mapping states once quiet (looking again after naps that grow from 1 ms to 100 ms
+    /// while only they are left), and exits (dropping its instance reference) as soon as nothing is left.
+    /// Each turn runs inside the exit fence: once the process exits, the pump never enters Dawn again (see
+    /// [`exit_fence`]).
     fn run_pump(self) {
         const SLICE: Duration = Duration::from_millis(5);
+        const FIRST_NAP: Duration = Duration::from_millis(1);
+        const LONGEST_NAP: Duration = Duration::from_millis(100);
+        let mut nap = FIRST_NAP;
         loop {
-            let Some(_turn) = exit_fence::enter() else {
-                // The process is exiting: keep every reference (releasing one could destroy a device while
-                // the driver is torn down) and never return.
-                std::mem::forget(self);
-                loop {
-                    std::thread::park();
-                }
-            };
-            let next = {
-                let mut pump = self.0.pump.lock();
-                match pump.queue.pop_front() {
-                    Some(f) => f,
-                    None => {
-                        pump.running = false;
-                        drop(pump);
-                        // Released inside the turn: this may be the instance's last reference.
-                        drop(self);
-                        return;
+            let waited = {
+                let Some(_turn) = exit_fence::enter() else {
+                    // The process is exiting: keep every reference (releasing one could destroy a device
+                    // while the driver is torn down) and never return.
+                    std::mem::forget(self);
+                    loop {
+                        std::thread::park();
                     }
-                }
+                };
+                self.reap_orphans();
+                let next = {
+                    let mut pump = self.0.pump.lock();
+                    match pump.queue.pop_front() {
+                        Some(watched) => Some(watched),
+                        None if pump.orphans.is_empty() => {
+                            pump.running = false;
+                            drop(pump);
+                            // Released inside the turn: this may be the instance's last reference.
+                            drop(self);
+                            return;
+                        }
+                        None => None,
+                    }
+                };
+                next.map(|watched| self.pump_turn(watched, SLICE))
             };
-            // Completed (its callback woke the task) or failed (the task's next poll sees the same failure):
-            // drop it. Still running: back of the queue, so that every future gets its turn.
-            if let Ok(false) = self.wait_any(next, SLICE) {
-                self.0.pump.lock().queue.push_back(next);
+            if waited.is_some() {
+                nap = FIRST_NAP;
+            } else {
+                // Only orphans whose futures are still alive (or whose callbacks are finishing on another
+                // thread) are left: look again after a nap, outside the turn.
+                std::thread::sleep(nap);
+                nap = (nap * 2).min(LONGEST_NAP);
             }
+        }
+    }
+
+    /// One wait of the pump on `watched`: completed (its callback ran) or failed (the task's next poll sees
+    /// the same failure): wake its task, if any, and drop it. Still running: back of the queue, so that
+    /// every future gets its turn.
+    fn pump_turn(&self, mut watched: Watched, slice: Duration) {
+        if let Ok(false) = self.wait_any(watched.future, slice) {
+            self.0.pump.lock().queue.push_back(watched);
+        } else if let Some(waker) = watched.waker.take() {
+            // Waking runs the executor's code: keep its panics out of the pump.
+            let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
         }
     }
 }
 
-/// The event pump's state: the futures that tasks wait on, and whether its thread runs.
+/// A future the pump waits on, and the task to wake when it completes.
+struct Watched {
+    future: sys::WGPUFuture,
+    waker: Option<Waker>,
+}
+
+/// The event pump's state: the futures that tasks wait on, the mapping states that outlive their
+/// buffers, and whether its thread runs.
 #[derive(Default)]
 struct PumpState {
-    queue: VecDeque<sys::WGPUFuture>,
+    queue: VecDeque<Watched>,
+    orphans: Vec<Orphan>,
     running: bool,
+}
+
+impl PumpState {
+    /// Adds `future` to the queue, or gives the entry already there `waker`.
+    fn watch(&mut self, future: sys::WGPUFuture, waker: Option<Waker>) {
+        match self.queue.iter_mut().find(|w| w.future.id == future.id) {
+            Some(watched) => {
+                if waker.is_some() {
+                    watched.waker = waker;
+                }
+            }
+            None => self.queue.push_back(Watched { future, waker }),
+        }
+    }
 }
 
 impl std::fmt::Debug for Instance {
