@@ -39,7 +39,13 @@ fn wait_for_no_pump_thread() -> usize {
 #[test]
 fn dropped_pending_does_not_keep_the_device_and_instance_alive() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    for drop_what in ["map", "work_done", "pipeline"] {
+    for drop_what in [
+        "map",
+        "map_outliving_its_buffer",
+        "map_resolved_after_its_buffer",
+        "work_done",
+        "pipeline",
+    ] {
         let token = Arc::new(());
         {
             let instance = Instance::new().expect("instance");
@@ -71,6 +77,24 @@ fn dropped_pending_does_not_keep_the_device_and_instance_alive() {
                         .expect("buffer");
                     drop(buffer.map_async(MapMode::Read, ..));
                     buffer.destroy().expect("destroy");
+                }
+                // A map future alive when its buffer goes: the buffer leaves its mapping state to the
+                // event pump, which must free it (and the device it holds) once the future is dropped.
+                "map_outliving_its_buffer" | "map_resolved_after_its_buffer" => {
+                    let buffer = device
+                        .create_buffer(&BufferDescriptor {
+                            label: "m",
+                            size: 64,
+                            usage: BufferUsage::MapRead,
+                            mapped_at_creation: false,
+                        })
+                        .expect("buffer");
+                    let map = buffer.map_async(MapMode::Read, ..);
+                    drop(buffer);
+                    if drop_what == "map_resolved_after_its_buffer" {
+                        let _ = map.wait_timeout(T);
+                    }
+                    drop(map);
                 }
                 "work_done" => drop(device.queue().on_submitted_work_done()),
                 "pipeline" => {
@@ -301,6 +325,52 @@ fn map_unmap_from_several_threads_does_not_deadlock() {
         "{} map round trips on 3 buffers shared by 3 threads",
         done.into_inner()
     );
+}
+
+/// Found in review of the lock-free mapping state: a map callback stored the map's success before it moved
+/// the buffer's phase to mapped, so a wait on another thread could return `Ok` while the phase was still
+/// pending, and the view that followed was refused ("the buffer is not mapped"). It takes a callback that
+/// runs on another thread than the waiter: here a thread processes the instance's events in a loop.
+/// Fix (dawn/src/buffer_mapping.rs): the callback's outcome, tagged with the map's token, is itself what
+/// makes the buffer mapped, so a successful wait implies a mapped buffer.
+#[test]
+fn a_successful_wait_always_finds_the_buffer_mapped() {
+    let instance = Instance::new().expect("instance");
+    let device = request_device(&instance);
+    let buffer = device
+        .create_buffer(&BufferDescriptor {
+            label: "r",
+            size: 64,
+            usage: BufferUsage::MapRead | BufferUsage::CopyDst,
+            mapped_at_creation: false,
+        })
+        .expect("buffer");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                instance.process_events();
+            }
+        });
+        let start = Instant::now();
+        let mut rounds = 0;
+        while start.elapsed() < Duration::from_secs(2) {
+            buffer
+                .map_async(MapMode::Read, ..)
+                .wait_timeout(T)
+                .expect("map");
+            let view = buffer.get_mapped_range(..);
+            if let Err(e) = &view {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                panic!("round {rounds}: the map succeeded, then its view was refused: {e}");
+            }
+            drop(view);
+            buffer.unmap().expect("unmap");
+            rounds += 1;
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        println!("{rounds} map round trips with events processed on another thread");
+    });
 }
 
 /// Dawn does not synchronize command recording with a destroy on another thread (the threaded fuzzer with
