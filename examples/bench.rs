@@ -1,6 +1,6 @@
 //! The safe API against raw `webgpu.h` calls, side by side in one run: what does the wrapper cost?
 //!
-//! Two host-bound workloads, each done through the safe `dawn` API and through raw `dawn_sys` calls on
+//! Three host-bound workloads, each done through the safe `dawn` API and through raw `dawn_sys` calls on
 //! the very same device, queue, pipeline, bind group and buffer (the raw side borrows their handles with
 //! `as_raw()`, so Dawn does identical work and only the Rust layer differs):
 //!
@@ -9,7 +9,8 @@
 //!   Every 100 submits, and at the end of each round, both sides wait for the queue to drain
 //!   (`on_submitted_work_done`) to keep it bounded.
 //! - **map**: map round trips on an idle 256-byte buffer: `map_async(Read)`, wait, get the mapped range,
-//!   read a `u32`, unmap.
+//!   read a `u32`, unmap. The safe side does it twice: through a view (`get_mapped_range`, `unmap`), and
+//!   through a [`Mapping`] guard (`take_mapping`, drop); each is paired with its own raw run.
 //!
 //! The raw side registers its callbacks in the same `AllowProcessEvents` mode as the safe API and waits
 //! with `wgpuInstanceWaitAny` (the instance's `TimedWaitAny`, 1 s slices) exactly as `Pending::wait` does.
@@ -19,8 +20,9 @@
 //! of dispatches both sides made; the program exits non-zero otherwise or on any uncaptured error.
 //!
 //! Run: `cargo run --release --example bench` (10,000 submits and 1,000 map round trips per side), or
-//! `cargo run --release --example bench -- --quick` (1,000 and 100) for CI. `--rounds N` changes the number
-//! of rounds (default 20); `--only submit` or `--only map` runs one workload (for profiling).
+//! `cargo run --release --example bench -- --quick` (1,000 and 100) for CI. `--scale K` runs K times as many
+//! operations (for steadier ratios), `--rounds N` changes the number of rounds (default 20), and `--only
+//! submit|map|guard` runs one workload (for profiling).
 
 use anyhow::{Context, bail, ensure};
 use dawn::*;
@@ -122,6 +124,27 @@ fn safe_maps(b: &Bench, n: usize) -> anyhow::Result<Duration> {
     ensure!(
         wrong == 0,
         "safe side: {wrong} of {n} mapped reads were wrong"
+    );
+    Ok(elapsed)
+}
+
+/// The same round trip through a [`Mapping`] guard: one atomic step to take it, none to drop it (unmap).
+#[inline(never)]
+fn safe_guard_maps(b: &Bench, n: usize) -> anyhow::Result<Duration> {
+    let mut wrong = 0usize;
+    let start = Instant::now();
+    for _ in 0..n {
+        b.map_buffer.map_async(MapMode::Read, ..).wait()?;
+        let value = {
+            let mapping = b.map_buffer.take_mapping()?;
+            u32::from_le_bytes([mapping[0], mapping[1], mapping[2], mapping[3]])
+        };
+        wrong += (value != MAGIC) as usize;
+    }
+    let elapsed = start.elapsed();
+    ensure!(
+        wrong == 0,
+        "guard side: {wrong} of {n} mapped reads were wrong"
     );
     Ok(elapsed)
 }
@@ -284,19 +307,20 @@ impl Samples {
         self.raw.push(raw.as_secs_f64() * 1e6 / ops as f64);
     }
 
-    /// (median safe, median raw, safe/raw, lowest and highest per-round ratio)
-    fn summary(&self) -> (f64, f64, f64, f64, f64) {
+    /// (median safe, median raw, safe/raw, and the per-round ratios' median, lowest and highest)
+    fn summary(&self) -> (f64, f64, f64, [f64; 3]) {
         let safe = median(&mut self.safe.clone());
         let raw = median(&mut self.raw.clone());
-        let ratios: Vec<f64> = self
+        let mut ratios: Vec<f64> = self
             .safe
             .iter()
             .zip(&self.raw)
             .map(|(s, r)| s / r)
             .collect();
-        let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = ratios.iter().copied().fold(0.0, f64::max);
-        (safe, raw, safe / raw, low, high)
+        let paired = median(&mut ratios);
+        // `median` sorted them.
+        let (low, high) = (ratios[0], ratios[ratios.len() - 1]);
+        (safe, raw, safe / raw, [paired, low, high])
     }
 }
 
@@ -315,11 +339,19 @@ fn cpu_model() -> String {
 fn main() -> anyhow::Result<()> {
     let mut quick = false;
     let mut rounds = 20usize;
+    let mut scale = 1usize;
     let mut only: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--scale" => {
+                scale = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&k| k > 0)
+                    .context("--scale needs a positive number")?
+            }
             "--rounds" => {
                 rounds = args
                     .next()
@@ -330,25 +362,36 @@ fn main() -> anyhow::Result<()> {
             "--only" => {
                 only = Some(
                     args.next()
-                        .filter(|w| w == "submit" || w == "map")
-                        .context("--only needs `submit` or `map`")?,
+                        .filter(|w| ["submit", "map", "guard"].contains(&w.as_str()))
+                        .context("--only needs `submit`, `map` or `guard`")?,
                 )
             }
             "--bench" => {} // what `cargo bench` passes
             other => {
-                bail!("unknown argument {other:?} (use --quick, --rounds N, --only submit|map)")
+                bail!(
+                    "unknown argument {other:?} (use --quick, --scale K, --rounds N, --only submit|map|guard)"
+                )
             }
         }
     }
-    let (mut submits, mut maps): (usize, usize) =
-        if quick { (1_000, 100) } else { (10_000, 1_000) };
-    match only.as_deref() {
-        Some("submit") => maps = 0,
-        Some("map") => submits = 0,
-        _ => {}
-    }
-    let submits_per_round = submits.div_ceil(rounds);
-    let maps_per_round = maps.div_ceil(rounds);
+    let (submits, maps) = if quick { (1_000, 100) } else { (10_000, 1_000) };
+    let (submits, maps): (usize, usize) = (submits * scale, maps * scale);
+    let wanted = |workload: &str| only.as_deref().is_none_or(|w| w == workload);
+    let submits_per_round = if wanted("submit") {
+        submits.div_ceil(rounds)
+    } else {
+        0
+    };
+    let maps_per_round = if wanted("map") {
+        maps.div_ceil(rounds)
+    } else {
+        0
+    };
+    let guard_maps_per_round = if wanted("guard") {
+        maps.div_ceil(rounds)
+    } else {
+        0
+    };
 
     let instance = Instance::new()?;
     let adapter = instance
@@ -427,63 +470,74 @@ fn main() -> anyhow::Result<()> {
     let raw = bench.raw();
 
     println!(
-        "{} rounds; per side: {submits_per_round} x {rounds} submits (queue drained every {SYNC_EVERY}), \
-         {maps_per_round} x {rounds} map round trips; sides alternate first (ABBA)",
-        rounds
+        "{rounds} rounds; per side: {submits_per_round} x {rounds} submits (queue drained every \
+         {SYNC_EVERY}), {maps_per_round} x {rounds} map round trips with views, \
+         {guard_maps_per_round} x {rounds} with a Mapping guard; sides alternate first (ABBA)"
     );
 
-    // Warm-up: pipeline caches, allocator pools, page faults, the CPU's clock.
-    let warm = if submits > 0 {
-        (submits_per_round / 2).max(SYNC_EVERY)
-    } else {
-        0
-    };
-    let warm_maps = if maps > 0 {
-        (maps_per_round / 2).max(10)
-    } else {
-        0
-    };
-    safe_submits(&bench, warm)?;
-    // SAFETY: the handles live in `bench` until the end of main; the buffer is unmapped between uses.
-    unsafe { raw_submits(raw, warm)? };
-    safe_maps(&bench, warm_maps)?;
-    // SAFETY: as above.
-    unsafe { raw_maps(raw, warm_maps)? };
-    let mut dispatches = 2 * warm;
+    // The three workloads: (safe side, raw side, ops per round). The raw side of both map workloads is
+    // the same; each safe variant is paired with its own raw run.
+    type Side<'a> = Box<dyn Fn(usize) -> anyhow::Result<Duration> + 'a>;
+    // SAFETY (every raw side): the handles live in `bench` until the end of main, and the map buffer is
+    // unmapped between uses.
+    let raw_map_side = || -> Side<'_> { Box::new(move |n| unsafe { raw_maps(raw, n) }) };
+    let workloads: [(Side<'_>, Side<'_>, usize); 3] = [
+        (
+            Box::new(|n| safe_submits(&bench, n)),
+            Box::new(move |n| unsafe { raw_submits(raw, n) }),
+            submits_per_round,
+        ),
+        (
+            Box::new(|n| safe_maps(&bench, n)),
+            raw_map_side(),
+            maps_per_round,
+        ),
+        (
+            Box::new(|n| safe_guard_maps(&bench, n)),
+            raw_map_side(),
+            guard_maps_per_round,
+        ),
+    ];
 
-    let mut submit_samples = Samples::default();
-    let mut map_samples = Samples::default();
+    // Warm-up: pipeline caches, allocator pools, page faults, the CPU's clock.
+    for (i, (safe, raw_side, per_round)) in workloads.iter().enumerate() {
+        if *per_round > 0 {
+            let warm = if i == 0 {
+                (per_round / 2).max(SYNC_EVERY)
+            } else {
+                (per_round / 2).max(10)
+            };
+            safe(warm)?;
+            raw_side(warm)?;
+        }
+    }
+    let mut dispatches = if submits_per_round > 0 {
+        2 * (submits_per_round / 2).max(SYNC_EVERY)
+    } else {
+        0
+    };
+
+    let mut samples: [Samples; 3] = Default::default();
     let run_start = Instant::now();
     for round in 0..rounds {
         let safe_first = round % 4 == 0 || round % 4 == 3;
-        if submits_per_round > 0 {
-            let (safe, raw_time) = if safe_first {
-                let s = safe_submits(&bench, submits_per_round)?;
-                // SAFETY: as above.
-                (s, unsafe { raw_submits(raw, submits_per_round)? })
+        for ((safe, raw_side, per_round), samples) in workloads.iter().zip(&mut samples) {
+            if *per_round == 0 {
+                continue;
+            }
+            let (safe_time, raw_time) = if safe_first {
+                let s = safe(*per_round)?;
+                (s, raw_side(*per_round)?)
             } else {
-                // SAFETY: as above.
-                let r = unsafe { raw_submits(raw, submits_per_round)? };
-                (safe_submits(&bench, submits_per_round)?, r)
+                let r = raw_side(*per_round)?;
+                (safe(*per_round)?, r)
             };
-            submit_samples.push(safe, raw_time, submits_per_round);
-            dispatches += 2 * submits_per_round;
+            samples.push(safe_time, raw_time, *per_round);
         }
-
-        if maps_per_round > 0 {
-            let (safe, raw_time) = if safe_first {
-                let s = safe_maps(&bench, maps_per_round)?;
-                // SAFETY: as above.
-                (s, unsafe { raw_maps(raw, maps_per_round)? })
-            } else {
-                // SAFETY: as above.
-                let r = unsafe { raw_maps(raw, maps_per_round)? };
-                (safe_maps(&bench, maps_per_round)?, r)
-            };
-            map_samples.push(safe, raw_time, maps_per_round);
-        }
+        dispatches += 2 * submits_per_round;
     }
     let run_time = run_start.elapsed();
+    drop(workloads);
 
     // Both sides really ran the kernel: every counter saw every dispatch.
     let counted: Vec<u32> = counters.read_back()?;
@@ -497,31 +551,32 @@ fn main() -> anyhow::Result<()> {
 
     println!();
     println!(
-        "| operation | ops per side | safe, us/op | raw, us/op | safe/raw | per-round safe/raw |"
+        "| operation | ops per side | safe, us/op | raw, us/op | safe/raw | per-round safe/raw: median (range) |"
     );
     println!("|---|---:|---:|---:|---:|---|");
-    for (name, ops, samples) in [
+    let names = [
+        ("encode + dispatch + submit", submits_per_round),
+        ("map + wait + read + unmap (view)", maps_per_round),
         (
-            "encode + dispatch + submit",
-            submits_per_round * rounds,
-            &submit_samples,
+            "map + wait + read + unmap (Mapping guard)",
+            guard_maps_per_round,
         ),
-        (
-            "map + wait + read + unmap",
-            maps_per_round * rounds,
-            &map_samples,
-        ),
-    ] {
+    ];
+    for ((name, per_round), samples) in names.into_iter().zip(&samples) {
+        let ops = per_round * rounds;
         if ops == 0 {
             continue;
         }
-        let (safe, raw, ratio, low, high) = samples.summary();
-        println!("| {name} | {ops} | {safe:.2} | {raw:.2} | {ratio:.3} | {low:.3} .. {high:.3} |");
+        let (safe, raw, ratio, [paired, low, high]) = samples.summary();
+        println!(
+            "| {name} | {ops} | {safe:.2} | {raw:.2} | {ratio:.3} | {paired:.3} ({low:.3} .. {high:.3}) |"
+        );
     }
     println!();
     println!(
-        "medians over {rounds} rounds of each side's mean time per op; target safe/raw <= 1.03. \
-         measured in {:.1} s; {dispatches} dispatches checked, 0 uncaptured errors",
+        "safe/raw: the ratio of the medians over {rounds} rounds of each side's mean time per op; per-round: \
+         the ratios of the two sides' times in each round. Target safe/raw <= 1.03. \
+         Measured in {:.1} s; {dispatches} dispatches checked, 0 uncaptured errors",
         run_time.as_secs_f64()
     );
     Ok(())

@@ -6,8 +6,8 @@
 mod readme {}
 
 use dawn::{
-    Adapter, Device, DeviceDescriptor, Error, FeatureName, Instance, Limits, Queue,
-    RequestAdapterOptions,
+    Adapter, Buffer, BufferDescriptor, BufferUsage, Device, DeviceDescriptor, Error, FeatureName,
+    Instance, Limits, MapMode, Queue, RequestAdapterOptions,
 };
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,6 +30,42 @@ pub struct Gpu {
 }
 
 impl Gpu {
+    /// A buffer of `size` bytes for `usage`, not mapped at creation.
+    pub fn buffer(&self, size: u64, usage: BufferUsage) -> Buffer {
+        self.device
+            .create_buffer(&BufferDescriptor {
+                label: "buffer",
+                size,
+                usage,
+                mapped_at_creation: false,
+            })
+            .expect("creating a buffer")
+    }
+
+    /// A `MapRead | CopyDst` buffer holding `data`, copied in from a staging buffer on the queue.
+    pub fn readable_with(&self, data: &[u32]) -> Buffer {
+        let size = (data.len() * 4) as u64;
+        let src = self.buffer(size, BufferUsage::CopySrc | BufferUsage::CopyDst);
+        self.queue
+            .write_buffer(&src, 0, data)
+            .expect("write_buffer");
+        let dst = self.buffer(size, BufferUsage::MapRead | BufferUsage::CopyDst);
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(&src, 0, &dst, 0, size);
+        self.queue.submit(&[encoder.finish()]);
+        dst
+    }
+
+    /// A `MapWrite | CopySrc` buffer of `size` bytes, mapped for writing (waited on).
+    pub fn mapped_for_writing(&self, size: u64) -> Buffer {
+        let upload = self.buffer(size, BufferUsage::MapWrite | BufferUsage::CopySrc);
+        upload
+            .map_async(MapMode::Write, ..)
+            .wait_timeout(WAIT)
+            .expect("mapping for writing");
+        upload
+    }
+
     /// A device with `TimestampQuery` when the adapter has it, and default limits.
     pub fn new() -> Gpu {
         Gpu::with(&[], None)

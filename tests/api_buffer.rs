@@ -3,25 +3,13 @@
 //! `CommandEncoder::copy_buffer_to_buffer`, `clear_buffer`, debug markers and groups, `finish`,
 //! `Buffer::destroy`, size and usage, checked against a CPU model of the buffer.
 
-use dawn::{Buffer, BufferDescriptor, BufferMapState, BufferUsage, ErrorKind, MapMode};
+use dawn::{BufferMapState, BufferUsage, ErrorKind, MapMode};
 use dawn_suite::{Gpu, WAIT};
-
-fn buffer(gpu: &Gpu, size: u64, usage: BufferUsage) -> Buffer {
-    gpu.device
-        .create_buffer(&BufferDescriptor {
-            label: "buffer",
-            size,
-            usage,
-            mapped_at_creation: false,
-        })
-        .unwrap()
-}
 
 #[test]
 fn write_buffer_then_read_back_through_staging() {
     let gpu = Gpu::new();
-    let b = buffer(
-        &gpu,
+    let b = gpu.buffer(
         256,
         BufferUsage::Storage | BufferUsage::CopyDst | BufferUsage::CopySrc,
     );
@@ -48,8 +36,8 @@ fn write_buffer_then_read_back_through_staging() {
 #[test]
 fn read_back_through_map_read() {
     let gpu = Gpu::new();
-    let src = buffer(&gpu, 64, BufferUsage::CopySrc | BufferUsage::CopyDst);
-    let readable = buffer(&gpu, 64, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let src = gpu.buffer(64, BufferUsage::CopySrc | BufferUsage::CopyDst);
+    let readable = gpu.buffer(64, BufferUsage::MapRead | BufferUsage::CopyDst);
     let data: Vec<f32> = (0..16).map(|i| i as f32 * 0.25).collect();
     gpu.queue.write_buffer(&src, 0, &data).unwrap();
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
@@ -61,7 +49,7 @@ fn read_back_through_map_read() {
     assert_eq!(readable.map_state(), BufferMapState::Unmapped);
     assert_eq!(readable.read_back::<f32>().unwrap(), data);
     // Neither MapRead nor CopySrc: a typed error.
-    let opaque = buffer(&gpu, 16, BufferUsage::Storage);
+    let opaque = gpu.buffer(16, BufferUsage::Storage);
     assert_eq!(
         opaque.read_back::<u32>().unwrap_err().kind(),
         ErrorKind::InvalidUse
@@ -72,7 +60,7 @@ fn read_back_through_map_read() {
 #[test]
 fn write_buffer_misuse_is_refused_and_writes_nothing() {
     let gpu = Gpu::new();
-    let b = buffer(&gpu, 64, BufferUsage::CopyDst | BufferUsage::CopySrc);
+    let b = gpu.buffer(64, BufferUsage::CopyDst | BufferUsage::CopySrc);
     let before: Vec<u32> = (100..116).collect();
     gpu.queue.write_buffer(&b, 0, &before).unwrap();
     let ones = [1u32; 4];
@@ -107,7 +95,7 @@ fn write_buffer_misuse_is_refused_and_writes_nothing() {
     model[12..16].copy_from_slice(&[9; 4]);
     assert_eq!(b.read_back::<u32>().unwrap(), model);
     // No CopyDst.
-    let no_dst = buffer(&gpu, 16, BufferUsage::CopySrc);
+    let no_dst = gpu.buffer(16, BufferUsage::CopySrc);
     let error = gpu.queue.write_buffer(&no_dst, 0, &ones).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidUse);
     assert!(error.message().contains("CopyDst"), "{error}");
@@ -122,8 +110,8 @@ fn write_buffer_misuse_is_refused_and_writes_nothing() {
 fn copy_and_clear_match_a_cpu_model() {
     let gpu = Gpu::new();
     let usage = BufferUsage::CopySrc | BufferUsage::CopyDst;
-    let a = buffer(&gpu, 128, usage);
-    let b = buffer(&gpu, 128, usage);
+    let a = gpu.buffer(128, usage);
+    let b = gpu.buffer(128, usage);
     let a_data: Vec<u32> = (1..=32).collect();
     let b_data: Vec<u32> = (1001..=1032).collect();
     gpu.queue.write_buffer(&a, 0, &a_data).unwrap();
@@ -158,8 +146,8 @@ fn copy_and_clear_match_a_cpu_model() {
 fn several_command_buffers_in_one_submit_run_in_order() {
     let gpu = Gpu::new();
     let usage = BufferUsage::CopySrc | BufferUsage::CopyDst;
-    let a = buffer(&gpu, 16, usage);
-    let b = buffer(&gpu, 16, usage);
+    let a = gpu.buffer(16, usage);
+    let b = gpu.buffer(16, usage);
     gpu.queue.write_buffer(&a, 0, &[5u32, 6, 7, 8]).unwrap();
     let mut first = gpu.device.create_command_encoder(&Default::default());
     first.copy_buffer_to_buffer(&a, 0, &b, 0, 16);
@@ -180,8 +168,8 @@ fn several_command_buffers_in_one_submit_run_in_order() {
 #[test]
 fn invalid_commands_surface_at_finish_and_submit() {
     let gpu = Gpu::new();
-    let a = buffer(&gpu, 16, BufferUsage::CopySrc | BufferUsage::CopyDst);
-    let b = buffer(&gpu, 16, BufferUsage::CopyDst | BufferUsage::CopySrc);
+    let a = gpu.buffer(16, BufferUsage::CopySrc | BufferUsage::CopyDst);
+    let b = gpu.buffer(16, BufferUsage::CopyDst | BufferUsage::CopySrc);
     gpu.queue.write_buffer(&b, 0, &[3u32; 4]).unwrap();
     // An unbalanced debug group.
     let error = gpu
@@ -218,7 +206,7 @@ fn invalid_commands_surface_at_finish_and_submit() {
 #[test]
 fn destroyed_buffer_cannot_be_used() {
     let gpu = Gpu::new();
-    let b = buffer(&gpu, 16, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let b = gpu.buffer(16, BufferUsage::MapRead | BufferUsage::CopyDst);
     let clone = b.clone();
     assert_eq!(clone, b);
     b.destroy().unwrap();
@@ -231,7 +219,7 @@ fn destroyed_buffer_cannot_be_used() {
         Ok(map) => assert_eq!(map.unwrap_err().kind(), ErrorKind::MapFailed),
     }
     // Copying into it is a validation error at submit.
-    let src = buffer(&gpu, 16, BufferUsage::CopySrc);
+    let src = gpu.buffer(16, BufferUsage::CopySrc);
     let error = gpu
         .device
         .scoped(|d| {
@@ -247,8 +235,8 @@ fn destroyed_buffer_cannot_be_used() {
 #[test]
 fn debug_format_and_equality() {
     let gpu = Gpu::new();
-    let a = buffer(&gpu, 32, BufferUsage::CopyDst);
-    let b = buffer(&gpu, 32, BufferUsage::CopyDst);
+    let a = gpu.buffer(32, BufferUsage::CopyDst);
+    let b = gpu.buffer(32, BufferUsage::CopyDst);
     assert_ne!(a, b);
     assert_eq!(a, a.clone());
     let shown = format!("{a:?}");

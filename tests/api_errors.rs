@@ -14,19 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-fn buffer(gpu: &Gpu, size: u64, usage: BufferUsage) -> Buffer {
-    gpu.device
-        .create_buffer(&BufferDescriptor {
-            label: "buffer",
-            size,
-            usage,
-            mapped_at_creation: false,
-        })
-        .unwrap()
-}
-
 fn mapped_for_writing(gpu: &Gpu, size: u64) -> Buffer {
-    let b = buffer(gpu, size, BufferUsage::MapWrite | BufferUsage::CopySrc);
+    let b = gpu.buffer(size, BufferUsage::MapWrite | BufferUsage::CopySrc);
     b.map_async(MapMode::Write, ..).wait_timeout(WAIT).unwrap();
     b
 }
@@ -34,7 +23,7 @@ fn mapped_for_writing(gpu: &Gpu, size: u64) -> Buffer {
 #[test]
 fn views_of_unmapped_ranges_are_refused() {
     let gpu = Gpu::new();
-    let b = buffer(&gpu, 64, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let b = gpu.buffer(64, BufferUsage::MapRead | BufferUsage::CopyDst);
     assert_eq!(
         b.get_mapped_range(..).unwrap_err().kind(),
         ErrorKind::InvalidUse
@@ -82,7 +71,7 @@ fn views_of_unmapped_ranges_are_refused() {
 #[test]
 fn mapping_twice_is_refused() {
     let gpu = Gpu::new();
-    let b = buffer(&gpu, 64, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let b = gpu.buffer(64, BufferUsage::MapRead | BufferUsage::CopyDst);
     let first = b.map_async(MapMode::Read, ..);
     // While pending.
     let error = b.map_async(MapMode::Read, ..).wait().unwrap_err();
@@ -111,7 +100,7 @@ fn mapping_twice_is_refused() {
         b.map_async(MapMode::None, ..).wait().unwrap_err().kind(),
         ErrorKind::InvalidUse
     );
-    let plain = buffer(&gpu, 16, BufferUsage::CopyDst);
+    let plain = gpu.buffer(16, BufferUsage::CopyDst);
     assert_eq!(
         plain
             .map_async(MapMode::Read, ..)
@@ -127,7 +116,7 @@ fn mapping_twice_is_refused() {
 #[test]
 fn writable_view_of_a_read_mapping_is_refused() {
     let gpu = Gpu::new();
-    let b = buffer(&gpu, 32, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let b = gpu.buffer(32, BufferUsage::MapRead | BufferUsage::CopyDst);
     b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
     let error = b.get_mapped_range_mut(..).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidUse, "{error}");
@@ -205,7 +194,7 @@ fn unmap_and_destroy_are_refused_while_a_view_lives() {
     drop(view);
     b.unmap().unwrap();
     assert_eq!(b.map_state(), BufferMapState::Unmapped);
-    let dst = buffer(&gpu, 16, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let dst = gpu.buffer(16, BufferUsage::MapRead | BufferUsage::CopyDst);
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
     encoder.copy_buffer_to_buffer(&b, 0, &dst, 0, 16);
     gpu.queue.submit(&[encoder.finish()]);
@@ -271,7 +260,7 @@ fn dispatch_without_its_bind_group_is_a_validation_error() {
             entry_point: None,
             constants: &[],
         });
-    let v = buffer(&gpu, 16, BufferUsage::Storage | BufferUsage::CopySrc);
+    let v = gpu.buffer(16, BufferUsage::Storage | BufferUsage::CopySrc);
     let result = gpu.device.scoped(|d| {
         let mut e = d.create_command_encoder(&Default::default());
         {
@@ -333,9 +322,9 @@ fn buffer_over_max_buffer_size() {
 #[test]
 fn use_after_device_destroy() {
     let gpu = Gpu::new();
-    let readable = buffer(&gpu, 16, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let readable = gpu.buffer(16, BufferUsage::MapRead | BufferUsage::CopyDst);
     let pending_at_destroy = readable.map_async(MapMode::Read, ..);
-    let other = buffer(&gpu, 16, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let other = gpu.buffer(16, BufferUsage::MapRead | BufferUsage::CopyDst);
     gpu.device.destroy().unwrap();
     assert!(gpu.device.is_lost());
     let info = gpu.device.lost().wait_timeout(WAIT).unwrap();
@@ -515,7 +504,7 @@ fn lost_future_resolves_even_if_the_lost_handler_panics() {
 #[test]
 fn read_back_of_an_odd_sized_buffer_is_a_typed_error() {
     let gpu = Gpu::new();
-    let b = buffer(&gpu, 6, BufferUsage::CopySrc | BufferUsage::CopyDst);
+    let b = gpu.buffer(6, BufferUsage::CopySrc | BufferUsage::CopyDst);
     gpu.queue.write_buffer(&b, 0, &[1u8, 2, 3, 4]).unwrap();
     match b.read_back::<u8>() {
         Ok(bytes) => assert_eq!(bytes, [1, 2, 3, 4, 0, 0]),

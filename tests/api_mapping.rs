@@ -2,36 +2,13 @@
 //! sub-ranges, typed `get_mapped_range` / `get_mapped_range_mut` views, shared read views, `unmap`,
 //! `read_mapped_range` / `write_mapped_range`, mapping for writing then using the data on the GPU.
 
-use dawn::{Buffer, BufferDescriptor, BufferMapState, BufferUsage, ErrorKind, MapMode};
+use dawn::{BufferDescriptor, BufferMapState, BufferUsage, ErrorKind, MapMode};
 use dawn_suite::{Gpu, WAIT};
-
-fn buffer(gpu: &Gpu, size: u64, usage: BufferUsage) -> Buffer {
-    gpu.device
-        .create_buffer(&BufferDescriptor {
-            label: "buffer",
-            size,
-            usage,
-            mapped_at_creation: false,
-        })
-        .unwrap()
-}
-
-/// A MapRead buffer holding `data` (copied in from a staging buffer).
-fn readable_with(gpu: &Gpu, data: &[u32]) -> Buffer {
-    let size = (data.len() * 4) as u64;
-    let src = buffer(gpu, size, BufferUsage::CopySrc | BufferUsage::CopyDst);
-    gpu.queue.write_buffer(&src, 0, data).unwrap();
-    let dst = buffer(gpu, size, BufferUsage::MapRead | BufferUsage::CopyDst);
-    let mut encoder = gpu.device.create_command_encoder(&Default::default());
-    encoder.copy_buffer_to_buffer(&src, 0, &dst, 0, size);
-    gpu.queue.submit(&[encoder.finish()]);
-    dst
-}
 
 #[test]
 fn map_state_transitions() {
     let gpu = Gpu::new();
-    let b = readable_with(&gpu, &[1, 2, 3, 4]);
+    let b = gpu.readable_with(&[1, 2, 3, 4]);
     assert_eq!(b.map_state(), BufferMapState::Unmapped);
     let pending = b.map_async(MapMode::Read, ..);
     // Callbacks only run inside WaitAny/ProcessEvents: still pending until waited on.
@@ -68,7 +45,7 @@ fn map_state_transitions() {
 fn map_a_sub_range_and_view_inside_it() {
     let gpu = Gpu::new();
     let data: Vec<u32> = (0..256).map(|i| i * 10).collect();
-    let b = readable_with(&gpu, &data);
+    let b = gpu.readable_with(&data);
     b.map_async(MapMode::Read, 256..512)
         .wait_timeout(WAIT)
         .unwrap();
@@ -145,11 +122,7 @@ fn map_a_sub_range_and_view_inside_it() {
 #[test]
 fn map_for_writing_then_use_on_the_gpu() {
     let gpu = Gpu::new();
-    let upload = buffer(&gpu, 64, BufferUsage::MapWrite | BufferUsage::CopySrc);
-    upload
-        .map_async(MapMode::Write, ..)
-        .wait_timeout(WAIT)
-        .unwrap();
+    let upload = gpu.mapped_for_writing(64);
     {
         let mut low = upload.get_mapped_range_mut(0..32).unwrap();
         let mut high = upload.get_mapped_range_mut(32..64).unwrap();
@@ -166,7 +139,7 @@ fn map_for_writing_then_use_on_the_gpu() {
         assert_eq!(low.typed::<f32>().unwrap()[3], 3.5);
     }
     upload.unmap().unwrap();
-    let storage = buffer(&gpu, 64, BufferUsage::CopySrc | BufferUsage::CopyDst);
+    let storage = gpu.buffer(64, BufferUsage::CopySrc | BufferUsage::CopyDst);
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
     encoder.copy_buffer_to_buffer(&upload, 0, &storage, 0, 64);
     gpu.queue.submit(&[encoder.finish()]);
@@ -181,7 +154,7 @@ fn map_for_writing_then_use_on_the_gpu() {
 #[test]
 fn read_and_write_mapped_range_without_views() {
     let gpu = Gpu::new();
-    let upload = buffer(&gpu, 32, BufferUsage::MapWrite | BufferUsage::CopySrc);
+    let upload = gpu.buffer(32, BufferUsage::MapWrite | BufferUsage::CopySrc);
     upload
         .map_async(MapMode::Write, ..)
         .wait_timeout(WAIT)
@@ -195,7 +168,7 @@ fn read_and_write_mapped_range_without_views() {
         ErrorKind::InvalidUse
     );
     upload.unmap().unwrap();
-    let readable = buffer(&gpu, 32, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let readable = gpu.buffer(32, BufferUsage::MapRead | BufferUsage::CopyDst);
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
     encoder.copy_buffer_to_buffer(&upload, 0, &readable, 0, 32);
     gpu.queue.submit(&[encoder.finish()]);
@@ -254,8 +227,8 @@ fn mapped_at_creation_with_write_mapped_range() {
 fn map_after_gpu_writes_sees_them_in_order() {
     // Write, copy, map, unmap, write again, copy, map: each mapping sees the latest data.
     let gpu = Gpu::new();
-    let src = buffer(&gpu, 16, BufferUsage::CopySrc | BufferUsage::CopyDst);
-    let dst = buffer(&gpu, 16, BufferUsage::MapRead | BufferUsage::CopyDst);
+    let src = gpu.buffer(16, BufferUsage::CopySrc | BufferUsage::CopyDst);
+    let dst = gpu.buffer(16, BufferUsage::MapRead | BufferUsage::CopyDst);
     for round in 0..5u32 {
         let data = [round, round * 2, round * 3, round * 4];
         gpu.queue.write_buffer(&src, 0, &data).unwrap();
@@ -277,7 +250,7 @@ fn map_after_gpu_writes_sees_them_in_order() {
 #[test]
 fn map_futures_keep_their_own_outcome() {
     let gpu = Gpu::new();
-    let b = readable_with(&gpu, &[7, 8]);
+    let b = gpu.readable_with(&[7, 8]);
     let done = b.map_async(MapMode::Read, ..);
     done.wait_timeout(WAIT).unwrap();
     b.unmap().unwrap();
@@ -306,7 +279,7 @@ fn map_futures_keep_their_own_outcome() {
 #[test]
 fn at_most_four_map_futures_alive_per_buffer() {
     let gpu = Gpu::new();
-    let b = readable_with(&gpu, &[1]);
+    let b = gpu.readable_with(&[1]);
     let mut futures: Vec<_> = (0..4)
         .map(|_| {
             let pending = b.map_async(MapMode::Read, ..);
@@ -337,17 +310,17 @@ fn at_most_four_map_futures_alive_per_buffer() {
 #[test]
 fn a_map_future_outlives_its_buffer() {
     let gpu = Gpu::new();
-    let b = readable_with(&gpu, &[5, 6]);
+    let b = gpu.readable_with(&[5, 6]);
     let pending = b.map_async(MapMode::Read, ..);
     drop(b);
     let err = pending.wait_timeout(WAIT).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MapFailed, "{err}");
     // A map dropped unresolved, then its buffer: the callback still runs (driven by the event pump),
     // and a new buffer maps normally.
-    let b = readable_with(&gpu, &[9]);
+    let b = gpu.readable_with(&[9]);
     drop(b.map_async(MapMode::Read, ..));
     drop(b);
-    let b = readable_with(&gpu, &[10]);
+    let b = gpu.readable_with(&[10]);
     b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
     assert_eq!(
         b.get_mapped_range(..).unwrap().typed::<u32>().unwrap(),

@@ -65,30 +65,26 @@ fn dropped_pending_does_not_keep_the_device_and_instance_alive() {
                 })
                 .wait_timeout(T)
                 .expect("device");
+            let map_buffer = || {
+                device
+                    .create_buffer(&BufferDescriptor {
+                        label: "m",
+                        size: 64,
+                        usage: BufferUsage::MapRead,
+                        mapped_at_creation: false,
+                    })
+                    .expect("buffer")
+            };
             match drop_what {
                 "map" => {
-                    let buffer = device
-                        .create_buffer(&BufferDescriptor {
-                            label: "m",
-                            size: 64,
-                            usage: BufferUsage::MapRead,
-                            mapped_at_creation: false,
-                        })
-                        .expect("buffer");
+                    let buffer = map_buffer();
                     drop(buffer.map_async(MapMode::Read, ..));
                     buffer.destroy().expect("destroy");
                 }
                 // A map future alive when its buffer goes: the buffer leaves its mapping state to the
                 // event pump, which must free it (and the device it holds) once the future is dropped.
                 "map_outliving_its_buffer" | "map_resolved_after_its_buffer" => {
-                    let buffer = device
-                        .create_buffer(&BufferDescriptor {
-                            label: "m",
-                            size: 64,
-                            usage: BufferUsage::MapRead,
-                            mapped_at_creation: false,
-                        })
-                        .expect("buffer");
+                    let buffer = map_buffer();
                     let map = buffer.map_async(MapMode::Read, ..);
                     drop(buffer);
                     if drop_what == "map_resolved_after_its_buffer" {

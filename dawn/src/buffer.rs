@@ -2,7 +2,9 @@
 
 use crate::buffer_mapping::{MapCellRef, PendingMap, Phase, Refusal};
 use crate::handle::handle;
-use crate::{BufferMapState, BufferUsage, Device, Error, ErrorKind, MapMode, Result, string};
+use crate::{
+    BufferMapState, BufferUsage, Device, Error, ErrorKind, MapMode, Mapping, Result, string,
+};
 use dawn_sys as sys;
 use std::ops::{Bound, Deref, DerefMut, Range, RangeBounds};
 use std::sync::Arc;
@@ -46,7 +48,8 @@ pub struct BufferInitDescriptor<'a> {
 /// [`get_mapped_range`](Buffer::get_mapped_range) and [`get_mapped_range_mut`](Buffer::get_mapped_range_mut)
 /// give views that borrow the buffer and deref to bytes. Views may not overlap a mutable view, and
 /// [`unmap`](Buffer::unmap) and [`destroy`](Buffer::destroy) return [`ErrorKind::InvalidUse`] while any view
-/// is alive, so no view can outlive the memory it reads.
+/// is alive, so no view can outlive the memory it reads. [`take_mapping`](Buffer::take_mapping) instead
+/// hands the whole mapping to one [`Mapping`] guard, which unmaps when dropped (the cheapest way).
 ///
 /// ```
 /// # let instance = dawn::Instance::new()?;
@@ -207,6 +210,9 @@ impl Buffer {
             Refusal::Views(views) => Error::invalid_use(format!(
                 "cannot {what} while {views} mapped view(s) are alive; drop them first"
             )),
+            Refusal::Guarded => Error::invalid_use(format!(
+                "cannot {what}: a Mapping guard holds the buffer's mapping; drop it first"
+            )),
             Refusal::FuturesAlive => Error::invalid_use(
                 "the futures of this buffer's last 4 maps are all still alive; wait for or drop one first",
             ),
@@ -233,8 +239,53 @@ impl Buffer {
         self.state.map.close_view(id);
     }
 
+    /// Takes the buffer's whole current mapping (once [`map_async`](Buffer::map_async) resolved, or
+    /// mapped at creation) as a [`Mapping`] guard: the cheapest way to read or write mapped memory, and
+    /// dropping the guard unmaps the buffer. Refused with [`ErrorKind::InvalidUse`] unless the buffer is
+    /// mapped, with no view or other guard alive.
+    #[doc(alias = "wgpuBufferGetConstMappedRange")]
+    #[doc(alias = "wgpuBufferGetMappedRange")]
+    #[inline]
+    pub fn take_mapping(&self) -> Result<Mapping<'_>> {
+        let (mode, range) = self
+            .state
+            .map
+            .take_guard()
+            .map_err(|r| self.refusal("take the mapping", r))?;
+        let (offset, len) = (range.start as usize, (range.end - range.start) as usize);
+        // SAFETY: the buffer is mapped over `range` with `mode`, and the guard holds the mapping.
+        let ptr = unsafe {
+            if mode == MapMode::Write {
+                sys::wgpuBufferGetMappedRange(self.as_raw(), offset, len).cast::<u8>()
+            } else {
+                sys::wgpuBufferGetConstMappedRange(self.as_raw(), offset, len)
+                    .cast_mut()
+                    .cast::<u8>()
+            }
+        };
+        if ptr.is_null() && len > 0 {
+            // Dawn disagrees (its device was destroyed): give the mapping state back as it was.
+            self.state.map.abandon_guard();
+            return Err(Error::invalid_use(format!(
+                "Dawn refused to map range {range:?}"
+            )));
+        }
+        // SAFETY: as above; `ptr` is Dawn's pointer to the range (writable for a write mapping).
+        Ok(unsafe { Mapping::new(self, ptr, mode, range) })
+    }
+
+    /// Ends the mapping a [`Mapping`] guard held (its drop).
+    #[inline]
+    pub(crate) fn release_mapping(&self) {
+        // SAFETY: live buffer.
+        self.state
+            .map
+            .release_guard(|| unsafe { sys::wgpuBufferUnmap(self.as_raw()) });
+    }
+
     /// A read-only view of `range` of the mapped buffer (offset a multiple of 8, size of 4).
     #[doc(alias = "wgpuBufferGetConstMappedRange")]
+    #[inline]
     pub fn get_mapped_range(&self, range: impl RangeBounds<u64>) -> Result<BufferView<'_>> {
         let (id, range) = self.open_view(range, false)?;
         let len = (range.end - range.start) as usize;
@@ -367,9 +418,7 @@ impl Buffer {
         }
         if self.state.usage.contains(BufferUsage::MapRead) {
             self.map_async(MapMode::Read, ..).wait()?;
-            let values = self.get_mapped_range(..)?.typed::<T>()?.to_vec();
-            self.unmap()?;
-            return Ok(values);
+            return Ok(self.take_mapping()?.typed::<T>()?.to_vec());
         }
         if !self.state.usage.contains(BufferUsage::CopySrc) {
             return Err(Error::invalid_use(format!(
@@ -389,6 +438,24 @@ impl Buffer {
         device.queue().submit(&[encoder.finish()]);
         staging.read_back()
     }
+}
+
+/// `bytes` as `T`s (the length must be a multiple of `size_of::<T>()`, the start aligned for `T`).
+pub(crate) fn typed_slice<T: bytemuck::Pod>(bytes: &[u8]) -> Result<&[T]> {
+    bytemuck::try_cast_slice(bytes).map_err(|e| cast_error::<T>(e))
+}
+
+/// `bytes` as mutable `T`s (as [`typed_slice`]).
+pub(crate) fn typed_slice_mut<T: bytemuck::Pod>(bytes: &mut [u8]) -> Result<&mut [T]> {
+    bytemuck::try_cast_slice_mut(bytes).map_err(|e| cast_error::<T>(e))
+}
+
+#[cold]
+fn cast_error<T>(e: bytemuck::PodCastError) -> Error {
+    Error::invalid_use(format!(
+        "cannot view the bytes as {}: {e}",
+        std::any::type_name::<T>()
+    ))
 }
 
 /// WebGPU's rule for mapped ranges: the offset a multiple of 8, the size a multiple of 4.
@@ -440,12 +507,7 @@ unsafe impl Sync for BufferView<'_> {}
 impl BufferView<'_> {
     /// The bytes as `T`s (the length must be a multiple of `size_of::<T>()`).
     pub fn typed<T: bytemuck::Pod>(&self) -> Result<&[T]> {
-        bytemuck::try_cast_slice(self).map_err(|e| {
-            Error::invalid_use(format!(
-                "cannot view the bytes as {}: {e}",
-                std::any::type_name::<T>()
-            ))
-        })
+        typed_slice(self)
     }
 }
 
@@ -491,22 +553,12 @@ unsafe impl Sync for BufferViewMut<'_> {}
 impl BufferViewMut<'_> {
     /// The bytes as `T`s.
     pub fn typed<T: bytemuck::Pod>(&self) -> Result<&[T]> {
-        bytemuck::try_cast_slice(self).map_err(|e| {
-            Error::invalid_use(format!(
-                "cannot view the bytes as {}: {e}",
-                std::any::type_name::<T>()
-            ))
-        })
+        typed_slice(self)
     }
 
     /// The bytes as mutable `T`s.
     pub fn typed_mut<T: bytemuck::Pod>(&mut self) -> Result<&mut [T]> {
-        bytemuck::try_cast_slice_mut(self).map_err(|e| {
-            Error::invalid_use(format!(
-                "cannot view the bytes as {}: {e}",
-                std::any::type_name::<T>()
-            ))
-        })
+        typed_slice_mut(self)
     }
 }
 
@@ -616,11 +668,7 @@ impl Device {
             usage: desc.usage,
             mapped_at_creation: true,
         })?;
-        {
-            let mut view = buffer.get_mapped_range_mut(..)?;
-            view[..desc.contents.len()].copy_from_slice(desc.contents);
-        }
-        buffer.unmap()?;
+        buffer.take_mapping()?.bytes_mut()?[..desc.contents.len()].copy_from_slice(desc.contents);
         Ok(buffer)
     }
 }

@@ -53,6 +53,10 @@ pub(crate) enum Phase {
 }
 
 const PHASE: u64 = 0b11;
+/// A [`Mapping`](crate::Mapping) guard holds the whole mapping. It counts as one view (so that unmap,
+/// destroy and the device's destroy wait or refuse as for views), views cannot open, and nothing but the
+/// guard changes the word until it lets go.
+const GUARDED: u64 = 1 << 5;
 /// Counts unmap/destroy calls, so that the end of the latest one can be told by a plain store to
 /// `MapCell::unmapped` instead of a second atomic step on the word.
 const UNMAPS: Field = Field { shift: 2, bits: 3 };
@@ -177,6 +181,8 @@ pub(crate) enum Refusal {
     Phase(Phase),
     /// `unmap`/`destroy` while views are alive (how many).
     Views(u64),
+    /// A [`Mapping`](crate::Mapping) guard holds the mapping.
+    Guarded,
     /// All outcome slots are held by futures that are still alive.
     FuturesAlive,
     /// The view is outside the mapped range, or writable on a read mapping, or overlaps (a message).
@@ -525,8 +531,8 @@ impl MapCell {
         let mut word = self.word.load(SeqCst);
         loop {
             let phase = self.phase_of(word);
-            if phase != Phase::Mapped || VIEWS.get(word) == VIEWS.max() {
-                return Err(view_refusal(phase));
+            if phase != Phase::Mapped || word & GUARDED != 0 || VIEWS.get(word) == VIEWS.max() {
+                return Err(view_refusal(phase, word));
             }
             let counted = VIEWS.set(word, VIEWS.get(word) + 1);
             match self
@@ -601,6 +607,54 @@ impl MapCell {
         self.word.fetch_sub(VIEWS.one(), SeqCst);
     }
 
+    /// Takes the whole mapping for a [`Mapping`](crate::Mapping) guard; returns its mode and range. Refused
+    /// unless mapped without views (or another guard), and while the device is being destroyed.
+    #[inline]
+    pub(crate) fn take_guard(&self) -> std::result::Result<(MapMode, Range<u64>), Refusal> {
+        let mut word = self.word.load(SeqCst);
+        loop {
+            let phase = self.phase_of(word);
+            if phase != Phase::Mapped || VIEWS.get(word) != 0 {
+                return Err(guard_refusal(phase, word));
+            }
+            let held = VIEWS.set(word, 1) | GUARDED;
+            match self.word.compare_exchange_weak(word, held, SeqCst, SeqCst) {
+                Ok(_) => break,
+                Err(now) => word = now,
+            }
+        }
+        // Paired with the device's `close`, as for views (see `open_view`).
+        if self.device.is_closing() {
+            self.abandon_guard();
+            return Err(Refusal::Other(closing_error()));
+        }
+        // SAFETY: see `mapping`: the guard, counted as a view, keeps it unchanged.
+        Ok(unsafe { (*self.mapping.get()).clone() })
+    }
+
+    /// Gives back a guard's hold without unmapping (Dawn refused the guard its pointer).
+    #[cold]
+    pub(crate) fn abandon_guard(&self) {
+        self.word.fetch_sub(VIEWS.one() + GUARDED, SeqCst);
+    }
+
+    /// Ends the mapping a guard holds with `call` (Dawn's unmap).
+    #[inline]
+    pub(crate) fn release_guard(&self, call: impl FnOnce()) {
+        // While a guard holds the mapping, nothing else changes the word: maps, views, unmaps, destroys and
+        // other guards are refused without a change, and callbacks never change it. So a plain store ends
+        // the mapping, no atomic read-modify-write. Unlike `end_mapping`, Dawn is called even while the
+        // device is being destroyed: a destroy that read the word before this store saw a live view and
+        // was refused; one that reads it after waits for `unmapped` (see `idle`). Neither overlaps.
+        let word = self.word.load(Relaxed);
+        let unmaps = (UNMAPS.get(word) + 1) & UNMAPS.max();
+        let busy = with_phase(VIEWS.set(word & !GUARDED, 0), Phase::Busy);
+        self.word.store(UNMAPS.set(busy, unmaps), Release);
+        self.dawn_call(call);
+        // Busy now stands for unmapped (see `unmapped`).
+        self.unmapped.store(unmaps, Release);
+    }
+
     /// Runs `call` (Dawn's unmap or destroy, which end any mapping and abort a pending map) unless a view
     /// is alive. One such call at a time per buffer, and never during a `map_async`'s Dawn call: Dawn spins
     /// forever on an unmap and a destroy of one buffer from two threads.
@@ -608,6 +662,9 @@ impl MapCell {
     pub(crate) fn end_mapping(&self, call: impl FnOnce()) -> std::result::Result<(), Refusal> {
         let mut word = self.word.load(SeqCst);
         let unmaps = loop {
+            if word & GUARDED != 0 {
+                return Err(Refusal::Guarded);
+            }
             let views = VIEWS.get(word);
             if views > 0 {
                 return Err(Refusal::Views(views));
@@ -635,16 +692,28 @@ impl MapCell {
     }
 }
 
-/// Why a view cannot open in `phase`.
+/// Why a view cannot open in `phase` (of `word`).
 #[cold]
-fn view_refusal(phase: Phase) -> Refusal {
-    if phase == Phase::Mapped {
+fn view_refusal(phase: Phase, word: u64) -> Refusal {
+    if phase != Phase::Mapped {
+        Refusal::Phase(phase)
+    } else if word & GUARDED != 0 {
+        Refusal::Guarded
+    } else {
         Refusal::View(format!(
             "{} views are alive, the most a buffer can have",
             VIEWS.max()
         ))
-    } else {
-        Refusal::Phase(phase)
+    }
+}
+
+/// Why a guard cannot take the mapping in `phase` (of `word`).
+#[cold]
+fn guard_refusal(phase: Phase, word: u64) -> Refusal {
+    match VIEWS.get(word) {
+        _ if phase != Phase::Mapped => Refusal::Phase(phase),
+        _ if word & GUARDED != 0 => Refusal::Guarded,
+        views => Refusal::Views(views),
     }
 }
 
@@ -658,14 +727,30 @@ unsafe extern "C" fn on_mapped(
     // SAFETY: userdata1 is the cell `map` passed; it is not freed while this callback is due.
     let cell = unsafe { &*userdata1.cast::<MapCell>() };
     let token = userdata2 as usize as u64;
-    let slot = cell.slot(token);
     if status == sys::WGPUMapAsyncStatus_Success {
-        slot.succeed(token);
+        cell.slot(token).succeed(token);
     } else {
         // SAFETY: the message lives during the call.
-        let message = unsafe { string::to_string(message) };
-        slot.fail(token, map_error(status, message, cell.device.is_lost()));
+        unsafe { record_failure(cell, token, status, message) };
     }
+}
+
+/// The failure branch of `on_mapped`, out of line so that the callback stays small.
+///
+/// # Safety
+/// As for `on_mapped`.
+#[cold]
+#[inline(never)]
+unsafe fn record_failure(
+    cell: &MapCell,
+    token: u64,
+    status: sys::WGPUMapAsyncStatus,
+    message: sys::WGPUStringView,
+) {
+    // SAFETY: the message lives during the callback.
+    let message = unsafe { string::to_string(message) };
+    let error = map_error(status, message, cell.device.is_lost());
+    cell.slot(token).fail(token, error);
 }
 
 /// The error of a failed map.
@@ -741,7 +826,7 @@ impl PendingMap {
 
     /// Blocks until the map completes and returns its result.
     #[doc(alias = "wgpuInstanceWaitAny")]
-    #[inline]
+    #[inline(always)]
     pub fn wait(self) -> Result<()> {
         if let Inner::Waiting {
             cell,

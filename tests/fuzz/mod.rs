@@ -553,6 +553,7 @@ impl<'p> Seq<'p> {
             3 => self.write_buffer(),
             4..=5 => self.map(),
             6..=7 => self.wait_some(),
+            9 if self.rng.chance(1, 2) => self.guard(),
             8..=9 => self.views(),
             10 => self.unmap(),
             11 => self.destroy_buffer(),
@@ -781,6 +782,50 @@ impl<'p> Seq<'p> {
         }
         i -= self.pipeline_futures.len();
         wait_in!(self.infos, "get_compilation_info", |p| p);
+    }
+
+    /// Takes a buffer's whole mapping as a `Mapping` guard (mapping the buffer first, mostly), reads or
+    /// writes through it, checks that nothing else can view, unmap or free the memory, drops it.
+    fn guard(&mut self) -> Failure {
+        let Some(buffer) = self.any_buffer() else {
+            return Ok(());
+        };
+        if self.rng.chance(3, 4) && buffer.map_state() == BufferMapState::Unmapped {
+            let mode = if buffer.usage().contains(BufferUsage::MapWrite) {
+                MapMode::Write
+            } else {
+                MapMode::Read
+            };
+            let (start, end) = self.random_range(buffer.size());
+            let r = buffer.map_async(mode, start..end).wait_timeout(HANG);
+            self.record_wait(&r, "map_async")?;
+        }
+        self.log(&format!("take_mapping {buffer:?}"));
+        let r = buffer.take_mapping();
+        self.stats.record(&r);
+        let Ok(mut mapping) = r else {
+            return Ok(());
+        };
+        let _sum: u64 = mapping.iter().map(|&x| x as u64).sum();
+        if let Ok(bytes) = mapping.bytes_mut() {
+            bytes.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
+        }
+        // Oracles: while the guard lives, nothing else may reach or end the mapping.
+        let refused = |r: Result<()>, what: &str| match r {
+            Err(e) if e.kind() == ErrorKind::InvalidUse => Ok(()),
+            r => Err(format!("{what} with a live Mapping guard returned {r:?}")),
+        };
+        refused(buffer.get_mapped_range(..).map(drop), "a view")?;
+        refused(buffer.take_mapping().map(drop), "a second guard")?;
+        refused(buffer.unmap(), "unmap")?;
+        refused(buffer.destroy(), "destroy")?;
+        refused(buffer.device().destroy(), "device destroy")?;
+        if self.rng.chance(1, 2) {
+            mapping.unmap();
+        } else {
+            drop(mapping);
+        }
+        Ok(())
     }
 
     /// Opens views of random ranges of one or two buffers, checks that nothing can unmap them, drops them
