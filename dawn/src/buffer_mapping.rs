@@ -9,7 +9,10 @@
 //! The word holds the phase (unmapped, map pending, mapped at creation, unmap or destroy in progress), the
 //! live views and the token of the latest map. Each map takes the ring slot of its token (`token % RING`);
 //! its callback leaves the outcome there, tagged with the token, and that outcome is what turns a pending
-//! phase into mapped (or unmapped, for a failed map): the callback never changes the word.
+//! phase into mapped (or unmapped, for a failed map): the callback never changes the word. Nor does
+//! anything else while an unmap or destroy is busy in Dawn, or while a [`Mapping`](crate::Mapping) guard
+//! holds the mapping (every other call is refused or waits without a change): so the call that set the
+//! busy phase, or the guard, ends it with a plain store.
 //!
 //! The cell lives in its own allocation, so that a [`PendingMap`] may outlive its buffer. A buffer dropped
 //! while none of its map futures is alive and no map callback is due frees the cell at once. Otherwise the
@@ -40,7 +43,7 @@ thread_local! {
 /// Outcome slots per buffer: how many maps may have futures alive (or callbacks due) at once.
 const RING: u64 = 4;
 
-/// The phases of the word's low two bits (see `MapCell::phase_of` for what pending and busy stand for).
+/// The phases of the word's low two bits (see `MapCell::phase_of` for what pending stands for).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
     Unmapped = 0,
@@ -57,9 +60,6 @@ const PHASE: u64 = 0b11;
 /// destroy and the device's destroy wait or refuse as for views), views cannot open, and nothing but the
 /// guard changes the word until it lets go.
 const GUARDED: u64 = 1 << 5;
-/// Counts unmap/destroy calls, so that the end of the latest one can be told by a plain store to
-/// `MapCell::unmapped` instead of a second atomic step on the word.
-const UNMAPS: Field = Field { shift: 2, bits: 3 };
 const VIEWS: Field = Field { shift: 8, bits: 24 };
 const TOKEN: Field = Field {
     shift: 40,
@@ -201,9 +201,6 @@ struct WriteViews {
 /// A buffer's mapping state; see the module docs. Owned by the buffer through [`MapCellRef`].
 pub(crate) struct MapCell {
     word: AtomicU64,
-    /// The UNMAPS count of the last unmap or destroy that returned from Dawn: while it equals the word's,
-    /// a word in the busy phase stands for unmapped.
-    unmapped: AtomicU64,
     /// The mode and range of the current map. Written only by the `map_async` that moved the phase from
     /// unmapped to pending; read only by views, which hold the phase at mapped while they read.
     mapping: UnsafeCell<(MapMode, Range<u64>)>,
@@ -237,7 +234,6 @@ impl MapCellRef {
         };
         let cell = Box::new(MapCell {
             word: AtomicU64::new(word),
-            unmapped: AtomicU64::new(0),
             mapping: UnsafeCell::new(mapping),
             slots: std::array::from_fn(|i| OutcomeSlot::new(i as u64)),
             write_views: Mutex::new(WriteViews {
@@ -339,7 +335,7 @@ impl MapCell {
     }
 
     /// The phase `word` stands for: a pending map whose callback ran is mapped or, if it failed,
-    /// unmapped; a busy phase whose unmap or destroy has returned is unmapped.
+    /// unmapped.
     #[inline]
     fn phase_of(&self, word: u64) -> Phase {
         match phase(word) {
@@ -351,7 +347,6 @@ impl MapCell {
                     Some(false) => Phase::Unmapped,
                 }
             }
-            Phase::Busy if self.unmapped.load(Acquire) == UNMAPS.get(word) => Phase::Unmapped,
             phase => phase,
         }
     }
@@ -641,18 +636,15 @@ impl MapCell {
     /// Ends the mapping a guard holds with `call` (Dawn's unmap).
     #[inline]
     pub(crate) fn release_guard(&self, call: impl FnOnce()) {
-        // While a guard holds the mapping, nothing else changes the word: maps, views, unmaps, destroys and
-        // other guards are refused without a change, and callbacks never change it. So a plain store ends
-        // the mapping, no atomic read-modify-write. Unlike `end_mapping`, Dawn is called even while the
-        // device is being destroyed: a destroy that read the word before this store saw a live view and
-        // was refused; one that reads it after waits for `unmapped` (see `idle`). Neither overlaps.
+        // Only the guard changes the word while it is set (see the module docs): Dawn's unmap runs with
+        // the guard still in place (other calls are refused meanwhile), then one plain store ends the
+        // mapping, no atomic read-modify-write. Unlike `end_mapping`, Dawn is called even while the device
+        // is being destroyed: a destroy that reads the word before the store sees a live view and is
+        // refused; one that reads it after finds Dawn's unmap done. Neither overlaps.
         let word = self.word.load(Relaxed);
-        let unmaps = (UNMAPS.get(word) + 1) & UNMAPS.max();
-        let busy = with_phase(VIEWS.set(word & !GUARDED, 0), Phase::Busy);
-        self.word.store(UNMAPS.set(busy, unmaps), Release);
         self.dawn_call(call);
-        // Busy now stands for unmapped (see `unmapped`).
-        self.unmapped.store(unmaps, Release);
+        let unmapped = with_phase(VIEWS.set(word & !GUARDED, 0), Phase::Unmapped);
+        self.word.store(unmapped, Release);
     }
 
     /// Runs `call` (Dawn's unmap or destroy, which end any mapping and abort a pending map) unless a view
@@ -661,7 +653,7 @@ impl MapCell {
     #[inline]
     pub(crate) fn end_mapping(&self, call: impl FnOnce()) -> std::result::Result<(), Refusal> {
         let mut word = self.word.load(SeqCst);
-        let unmaps = loop {
+        let busy = loop {
             if word & GUARDED != 0 {
                 return Err(Refusal::Guarded);
             }
@@ -674,10 +666,9 @@ impl MapCell {
                 word = self.word.load(SeqCst);
                 continue;
             }
-            let unmaps = (UNMAPS.get(word) + 1) & UNMAPS.max();
-            let busy = UNMAPS.set(with_phase(word, Phase::Busy), unmaps);
+            let busy = with_phase(word, Phase::Busy);
             match self.word.compare_exchange_weak(word, busy, SeqCst, SeqCst) {
-                Ok(_) => break unmaps,
+                Ok(_) => break busy,
                 Err(now) => word = now,
             }
         };
@@ -686,8 +677,8 @@ impl MapCell {
         if !self.device.is_closing() {
             self.dawn_call(call);
         }
-        // Busy now stands for unmapped (see `unmapped`).
-        self.unmapped.store(unmaps, Release);
+        // Only this call changes the word while it is busy (see the module docs): a plain store ends it.
+        self.word.store(with_phase(busy, Phase::Unmapped), Release);
         Ok(())
     }
 }
