@@ -116,7 +116,8 @@ const fn last_token_of_slot(index: u64, latest: u64) -> u64 {
 const SUCCEEDED: u64 = 1;
 const FAILED: u64 = 2;
 
-/// Where one map's callback leaves its outcome for its future.
+/// Where one map's callback leaves its outcome for its future (32 bytes, so that a slot's address is a
+/// shift away; a failed map's error waits in `MapCell::errors`).
 struct OutcomeSlot {
     /// `token << 2 | SUCCEEDED or FAILED` of the last map of this slot whose callback ran: the callback's
     /// one store, and its last use of the cell.
@@ -128,9 +129,9 @@ struct OutcomeSlot {
     /// The token of the last map whose `wgpuBufferMapAsync` call returned: unmap, destroy and the next
     /// map wait for it, so that this buffer's Dawn calls never overlap.
     called: AtomicU64,
-    /// The error of a failed map (cold path; read only when the outcome says failed, so never cleared).
-    error: Mutex<Option<Error>>,
 }
+
+const _: () = assert!(std::mem::size_of::<OutcomeSlot>() == 32);
 
 impl OutcomeSlot {
     fn new(index: u64) -> Self {
@@ -139,7 +140,6 @@ impl OutcomeSlot {
             waiter: AtomicBool::new(false),
             future: AtomicU64::new(0),
             called: AtomicU64::new(0),
-            error: Mutex::new(None),
         }
     }
 
@@ -150,26 +150,15 @@ impl OutcomeSlot {
         (outcome >> 2 == token).then_some(outcome & 0b11 == SUCCEEDED)
     }
 
-    /// Map `token`'s result; `None` while its callback has not run.
-    fn result(&self, token: u64) -> Option<Result<()>> {
-        match self.succeeded(token)? {
-            true => Some(Ok(())),
-            false => Some(Err(self.error.lock().clone().unwrap_or_else(|| {
-                Error::new(ErrorKind::MapFailed, "the map failed")
-            }))),
-        }
-    }
-
     /// Leaves map `token`'s success.
     #[inline]
     fn succeed(&self, token: u64) {
         self.outcome.store(token << 2 | SUCCEEDED, Release);
     }
 
-    /// Leaves map `token`'s failure and its error.
+    /// Leaves map `token`'s failure (its error left in `MapCell::errors` first).
     #[cold]
-    fn fail(&self, token: u64, error: Error) {
-        *self.error.lock() = Some(error);
+    fn fail(&self, token: u64) {
         self.outcome.store(token << 2 | FAILED, Release);
     }
 }
@@ -205,6 +194,9 @@ pub(crate) struct MapCell {
     /// unmapped to pending; read only by views, which hold the phase at mapped while they read.
     mapping: UnsafeCell<(MapMode, Range<u64>)>,
     slots: [OutcomeSlot; RING as usize],
+    /// The error of each slot's last failed map (cold path; read only when the slot's outcome says failed,
+    /// so never cleared).
+    errors: Mutex<[Option<Error>; RING as usize]>,
     /// Views of a buffer mapped for writing, to refuse overlaps with a writable one. Views of a read
     /// mapping cannot be writable and are only counted.
     write_views: Mutex<WriteViews>,
@@ -236,6 +228,7 @@ impl MapCellRef {
             word: AtomicU64::new(word),
             mapping: UnsafeCell::new(mapping),
             slots: std::array::from_fn(|i| OutcomeSlot::new(i as u64)),
+            errors: Mutex::new(Default::default()),
             write_views: Mutex::new(WriteViews {
                 next_id: 1,
                 views: Vec::new(),
@@ -364,6 +357,25 @@ impl MapCell {
         &self.slots[(token % RING) as usize]
     }
 
+    /// Map `token`'s result; `None` while its callback has not run.
+    fn result(&self, token: u64) -> Option<Result<()>> {
+        match self.slot(token).succeeded(token)? {
+            true => Some(Ok(())),
+            false => Some(Err(self.errors.lock()[(token % RING) as usize]
+                .clone()
+                .unwrap_or_else(|| {
+                    Error::new(ErrorKind::MapFailed, "the map failed")
+                }))),
+        }
+    }
+
+    /// Leaves map `token`'s failure with `error`.
+    #[cold]
+    fn fail(&self, token: u64, error: Error) {
+        self.errors.lock()[(token % RING) as usize] = Some(error);
+        self.slot(token).fail(token);
+    }
+
     /// The slots whose last map's callback has not run yet.
     fn due_callbacks(&self) -> impl Iterator<Item = &OutcomeSlot> {
         let latest = TOKEN.get(self.word.load(SeqCst));
@@ -422,7 +434,7 @@ impl MapCell {
         if self.device.is_closing() {
             // Paired with `DeviceShared::close` (see `idle`): never call Dawn while the device is being
             // destroyed. The map fails at once, as its callback would.
-            slot.fail(token, closing_error());
+            self.fail(token, closing_error());
             slot.called.store(token, Release);
             return Ok(PendingMap::ready(Err(closing_error())));
         }
@@ -741,7 +753,7 @@ unsafe fn record_failure(
     // SAFETY: the message lives during the callback.
     let message = unsafe { string::to_string(message) };
     let error = map_error(status, message, cell.device.is_lost());
-    cell.slot(token).fail(token, error);
+    cell.fail(token, error);
 }
 
 /// The error of a failed map.
@@ -808,9 +820,7 @@ impl PendingMap {
             } => {
                 // SAFETY: this future keeps the cell alive.
                 let cell = unsafe { cell.as_ref() };
-                cell.slot(*token)
-                    .result(*token)
-                    .ok_or((cell, *future, *token))
+                cell.result(*token).ok_or((cell, *future, *token))
             }
         }
     }
@@ -862,8 +872,7 @@ impl PendingMap {
         match self.poll_outcome() {
             Ok(result) => result,
             Err((cell, future, token)) => {
-                let slot = cell.slot(token);
-                crate::future::wait_for(cell.instance(), future, deadline, || slot.result(token))
+                crate::future::wait_for(cell.instance(), future, deadline, || cell.result(token))
             }
         }
     }
@@ -881,14 +890,13 @@ impl std::future::Future for PendingMap {
         if let Err(e) = cell.instance().wait_any(future, Duration::ZERO) {
             return Poll::Ready(Err(e));
         }
-        let slot = cell.slot(token);
-        if let Some(result) = slot.result(token) {
+        if let Some(result) = cell.result(token) {
             return Poll::Ready(result);
         }
         // The pump wakes the task once Dawn reports the map complete; the callback may have run since the
         // check above, so look again (the pump's wake is then spurious, and harmless).
         cell.instance().pump_waking(future, cx.waker().clone());
-        match slot.result(token) {
+        match cell.result(token) {
             Some(result) => Poll::Ready(result),
             None => Poll::Pending,
         }
