@@ -115,7 +115,7 @@ fn safe_maps(b: &Bench, n: usize) -> anyhow::Result<Duration> {
         b.map_buffer.map_async(MapMode::Read, ..).wait()?;
         let value = {
             let view = b.map_buffer.get_mapped_range(..)?;
-            u32::from_le_bytes([view[0], view[1], view[2], view[3]])
+            u32::from_le_bytes(view[..4].try_into()?)
         };
         b.map_buffer.unmap()?;
         wrong += (value != MAGIC) as usize;
@@ -137,7 +137,7 @@ fn safe_guard_maps(b: &Bench, n: usize) -> anyhow::Result<Duration> {
         b.map_buffer.map_async(MapMode::Read, ..).wait()?;
         let value = {
             let mapping = b.map_buffer.take_mapping()?;
-            u32::from_le_bytes([mapping[0], mapping[1], mapping[2], mapping[3]])
+            u32::from_le_bytes(mapping[..4].try_into()?)
         };
         wrong += (value != MAGIC) as usize;
     }
