@@ -5,7 +5,7 @@
 //! panics in user handlers (uncaptured-error and device-lost) that must not abort the process.
 
 use dawn::{
-    BindGroupDescriptor, BindGroupEntry, Buffer, BufferDescriptor, BufferMapState, BufferUsage,
+    BindGroupDescriptor, BindGroupEntry, BufferDescriptor, BufferMapState, BufferUsage,
     ComputePipelineDescriptor, DeviceDescriptor, DeviceLostInfo, DeviceLostReason, Error,
     ErrorKind, MapMode, ShaderModuleDescriptor,
 };
@@ -13,12 +13,6 @@ use dawn_suite::{Gpu, WAIT, device_with};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-fn mapped_for_writing(gpu: &Gpu, size: u64) -> Buffer {
-    let b = gpu.buffer(size, BufferUsage::MapWrite | BufferUsage::CopySrc);
-    b.map_async(MapMode::Write, ..).wait_timeout(WAIT).unwrap();
-    b
-}
 
 #[test]
 fn views_of_unmapped_ranges_are_refused() {
@@ -132,7 +126,7 @@ fn writable_view_of_a_read_mapping_is_refused() {
 #[test]
 fn overlapping_writable_views_are_refused() {
     let gpu = Gpu::new();
-    let b = mapped_for_writing(&gpu, 64);
+    let b = gpu.mapped_for_writing(64);
     let first = b.get_mapped_range_mut(0..32).unwrap();
     assert_eq!(
         b.get_mapped_range_mut(24..40).unwrap_err().kind(),
@@ -169,7 +163,7 @@ fn overlapping_writable_views_are_refused() {
 #[test]
 fn unmap_and_destroy_are_refused_while_a_view_lives() {
     let gpu = Gpu::new();
-    let b = mapped_for_writing(&gpu, 16);
+    let b = gpu.mapped_for_writing(16);
     let mut view = b.get_mapped_range_mut(..).unwrap();
     view.typed_mut::<u32>()
         .unwrap()
