@@ -6,11 +6,19 @@
 mod readme {}
 
 use dawn::{
-    Adapter, Buffer, BufferDescriptor, BufferUsage, Device, DeviceDescriptor, Error, FeatureName,
-    Instance, Limits, MapMode, Queue, RequestAdapterOptions,
+    Adapter, Buffer, BufferDescriptor, BufferUsage, Device, DeviceDescriptor, Error, ErrorKind,
+    FeatureName, Instance, Limits, MapMode, Queue, RequestAdapterOptions,
 };
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Asserts that `result` is an error of `kind` (showing the error otherwise) and returns the error.
+#[track_caller]
+pub fn assert_err<T: std::fmt::Debug>(result: dawn::Result<T>, kind: ErrorKind) -> Error {
+    let error = result.expect_err("an error");
+    assert_eq!(error.kind(), kind, "{error}");
+    error
+}
 
 /// How long tests wait on any single GPU operation before failing instead of hanging.
 pub const WAIT: Duration = Duration::from_secs(60);

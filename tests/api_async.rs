@@ -9,7 +9,7 @@ use dawn::{
     BufferMapState, BufferUsage, ComputePipelineDescriptor, DeviceDescriptor, ErrorKind, Instance,
     MapMode, RequestAdapterOptions, ShaderModuleDescriptor,
 };
-use dawn_suite::{Gpu, WAIT};
+use dawn_suite::{Gpu, WAIT, assert_err};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -298,10 +298,7 @@ fn wait_timeout_zero_then_a_later_wait_succeeds() {
     let map = staging.map_async(MapMode::Read, ..);
     let error = done.wait_timeout(Duration::ZERO).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
-    assert_eq!(
-        map.wait_timeout(Duration::ZERO).unwrap_err().kind(),
-        ErrorKind::Timeout
-    );
+    assert_err(map.wait_timeout(Duration::ZERO), ErrorKind::Timeout);
     assert_eq!(staging.map_state(), BufferMapState::Pending);
     // Waiting again, with a real timeout, succeeds; so does a zero wait afterwards.
     done.wait_timeout(WAIT).unwrap();
@@ -421,10 +418,7 @@ fn ready_errors_and_pendings_on_other_threads() {
     assert_eq!(run.polls, 1);
     let ready = b.map_async(MapMode::Read, ..);
     assert!(ready.is_ready());
-    assert_eq!(
-        ready.wait_timeout(Duration::ZERO).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(ready.wait_timeout(Duration::ZERO), ErrorKind::InvalidUse);
     // Awaited on another thread.
     let queue = gpu.queue.clone();
     let handle = std::thread::spawn(move || block_on(queue.on_submitted_work_done()).0);

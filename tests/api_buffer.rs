@@ -4,7 +4,7 @@
 //! `Buffer::destroy`, size and usage, checked against a CPU model of the buffer.
 
 use dawn::{BufferMapState, BufferUsage, ErrorKind, MapMode};
-use dawn_suite::{Gpu, WAIT};
+use dawn_suite::{Gpu, WAIT, assert_err};
 
 #[test]
 fn write_buffer_then_read_back_through_staging() {
@@ -50,10 +50,7 @@ fn read_back_through_map_read() {
     assert_eq!(readable.read_back::<f32>().unwrap(), data);
     // Neither MapRead nor CopySrc: a typed error.
     let opaque = gpu.buffer(16, BufferUsage::Storage);
-    assert_eq!(
-        opaque.read_back::<u32>().unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(opaque.read_back::<u32>(), ErrorKind::InvalidUse);
     assert!(gpu.take_uncaptured().is_empty());
 }
 
@@ -65,10 +62,7 @@ fn write_buffer_misuse_is_refused_and_writes_nothing() {
     gpu.queue.write_buffer(&b, 0, &before).unwrap();
     let ones = [1u32; 4];
     // Unaligned offset.
-    assert_eq!(
-        gpu.queue.write_buffer(&b, 2, &ones).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(gpu.queue.write_buffer(&b, 2, &ones), ErrorKind::InvalidUse);
     // Size not a multiple of 4.
     assert_eq!(
         gpu.queue
@@ -78,10 +72,7 @@ fn write_buffer_misuse_is_refused_and_writes_nothing() {
         ErrorKind::InvalidUse
     );
     // Out of bounds (ends 4 bytes past the end), and offset overflow.
-    assert_eq!(
-        gpu.queue.write_buffer(&b, 52, &ones).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(gpu.queue.write_buffer(&b, 52, &ones), ErrorKind::InvalidUse);
     assert_eq!(
         gpu.queue
             .write_buffer(&b, u64::MAX - 3, &ones)

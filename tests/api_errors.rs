@@ -9,7 +9,7 @@ use dawn::{
     ComputePipelineDescriptor, DeviceDescriptor, DeviceLostInfo, DeviceLostReason, Error,
     ErrorKind, MapMode, ShaderModuleDescriptor,
 };
-use dawn_suite::{Gpu, WAIT, device_with};
+use dawn_suite::{Gpu, WAIT, assert_err, device_with};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -18,31 +18,16 @@ use std::time::Duration;
 fn views_of_unmapped_ranges_are_refused() {
     let gpu = Gpu::new();
     let b = gpu.buffer(64, BufferUsage::MapRead | BufferUsage::CopyDst);
-    assert_eq!(
-        b.get_mapped_range(..).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.get_mapped_range(..), ErrorKind::InvalidUse);
     let mut dst = [0u8; 8];
-    assert_eq!(
-        b.read_mapped_range(0, &mut dst).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.read_mapped_range(0, &mut dst), ErrorKind::InvalidUse);
     b.map_async(MapMode::Read, 0..32)
         .wait_timeout(WAIT)
         .unwrap();
-    assert_eq!(
-        b.get_mapped_range(32..64).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
-    assert_eq!(
-        b.get_mapped_range(24..40).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.get_mapped_range(32..64), ErrorKind::InvalidUse);
+    assert_err(b.get_mapped_range(24..40), ErrorKind::InvalidUse);
     // Past the end of the buffer, and a reversed range.
-    assert_eq!(
-        b.get_mapped_range(0..72).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.get_mapped_range(0..72), ErrorKind::InvalidUse);
     #[allow(clippy::reversed_empty_ranges)]
     let reversed = b.get_mapped_range(16..8);
     assert_eq!(reversed.unwrap_err().kind(), ErrorKind::InvalidUse);
@@ -55,10 +40,7 @@ fn views_of_unmapped_ranges_are_refused() {
     assert!(b.get_mapped_range(0..32).is_ok());
     b.unmap().unwrap();
     // After unmap, the old range is gone too.
-    assert_eq!(
-        b.get_mapped_range(0..32).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.get_mapped_range(0..32), ErrorKind::InvalidUse);
     assert!(gpu.take_uncaptured().is_empty());
 }
 
@@ -72,16 +54,16 @@ fn mapping_twice_is_refused() {
     assert_eq!(error.kind(), ErrorKind::InvalidUse, "{error}");
     first.wait_timeout(WAIT).unwrap();
     // While mapped.
-    assert_eq!(
-        b.map_async(MapMode::Read, 0..8).wait().unwrap_err().kind(),
-        ErrorKind::InvalidUse
+    assert_err(
+        b.map_async(MapMode::Read, 0..8).wait(),
+        ErrorKind::InvalidUse,
     );
     assert_eq!(b.map_state(), BufferMapState::Mapped);
     b.unmap().unwrap();
     // Wrong modes for the usage, and modes that are not exactly one of Read / Write.
-    assert_eq!(
-        b.map_async(MapMode::Write, ..).wait().unwrap_err().kind(),
-        ErrorKind::InvalidUse
+    assert_err(
+        b.map_async(MapMode::Write, ..).wait(),
+        ErrorKind::InvalidUse,
     );
     assert_eq!(
         b.map_async(MapMode::Read | MapMode::Write, ..)
@@ -90,10 +72,7 @@ fn mapping_twice_is_refused() {
             .kind(),
         ErrorKind::InvalidUse
     );
-    assert_eq!(
-        b.map_async(MapMode::None, ..).wait().unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.map_async(MapMode::None, ..).wait(), ErrorKind::InvalidUse);
     let plain = gpu.buffer(16, BufferUsage::CopyDst);
     assert_eq!(
         plain
@@ -128,19 +107,10 @@ fn overlapping_writable_views_are_refused() {
     let gpu = Gpu::new();
     let b = gpu.mapped_for_writing(64);
     let first = b.get_mapped_range_mut(0..32).unwrap();
-    assert_eq!(
-        b.get_mapped_range_mut(24..40).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
-    assert_eq!(
-        b.get_mapped_range_mut(0..32).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.get_mapped_range_mut(24..40), ErrorKind::InvalidUse);
+    assert_err(b.get_mapped_range_mut(0..32), ErrorKind::InvalidUse);
     // A read view over a writable one is refused too.
-    assert_eq!(
-        b.get_mapped_range(16..24).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.get_mapped_range(16..24), ErrorKind::InvalidUse);
     assert_eq!(
         b.write_mapped_range(8, &[0; 8]).unwrap_err().kind(),
         ErrorKind::InvalidUse
@@ -151,10 +121,7 @@ fn overlapping_writable_views_are_refused() {
     // Once dropped, its range is free again.
     let again = b.get_mapped_range(0..32).unwrap();
     // ... but a read view blocks a writable one over it.
-    assert_eq!(
-        b.get_mapped_range_mut(0..8).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.get_mapped_range_mut(0..8), ErrorKind::InvalidUse);
     drop((again, second));
     b.unmap().unwrap();
     assert!(gpu.take_uncaptured().is_empty());
@@ -178,10 +145,7 @@ fn unmap_and_destroy_are_refused_while_a_view_lives() {
     assert_eq!(b.destroy().unwrap_err().kind(), ErrorKind::InvalidUse);
     let error = gpu.device.destroy().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidUse, "{error}");
-    assert_eq!(
-        gpu.device.force_loss("no").unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(gpu.device.force_loss("no"), ErrorKind::InvalidUse);
     assert!(!gpu.device.is_lost());
     // The view still reads what was written: nothing was unmapped under it.
     assert_eq!(view.typed::<u32>().unwrap(), [1, 2, 3, 4]);
@@ -348,10 +312,7 @@ fn use_after_device_destroy() {
         "{error}"
     );
     assert_eq!(readable.map_state(), BufferMapState::Unmapped);
-    assert_eq!(
-        readable.read_back::<u32>().unwrap_err().kind(),
-        ErrorKind::DeviceLost
-    );
+    assert_err(readable.read_back::<u32>(), ErrorKind::DeviceLost);
     // Thin calls on a lost device are no-ops, not crashes; errors after the loss are not reported.
     let module = gpu.device.create_shader_module(&ShaderModuleDescriptor {
         label: "late",

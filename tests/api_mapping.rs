@@ -3,7 +3,7 @@
 //! `read_mapped_range` / `write_mapped_range`, mapping for writing then using the data on the GPU.
 
 use dawn::{BufferDescriptor, BufferMapState, BufferUsage, ErrorKind, MapMode};
-use dawn_suite::{Gpu, WAIT};
+use dawn_suite::{Gpu, WAIT, assert_err};
 
 #[test]
 fn map_state_transitions() {
@@ -61,43 +61,25 @@ fn map_a_sub_range_and_view_inside_it() {
         assert_eq!(&*inclusive, &*inner);
         // Typed views of the wrong length are refused.
         let odd = b.get_mapped_range(256..268).unwrap();
-        assert_eq!(
-            odd.typed::<u64>().unwrap_err().kind(),
-            ErrorKind::InvalidUse
-        );
+        assert_err(odd.typed::<u64>(), ErrorKind::InvalidUse);
         assert_eq!(odd.typed::<u32>().unwrap(), &data[64..67]);
     }
     // Outside the mapped range (even though inside the buffer): refused.
-    assert_eq!(
-        b.get_mapped_range(0..256).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
-    assert_eq!(
-        b.get_mapped_range(..).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
-    assert_eq!(
-        b.get_mapped_range(508..516).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.get_mapped_range(0..256), ErrorKind::InvalidUse);
+    assert_err(b.get_mapped_range(..), ErrorKind::InvalidUse);
+    assert_err(b.get_mapped_range(508..516), ErrorKind::InvalidUse);
     // Misaligned view offsets and sizes.
-    assert_eq!(
-        b.get_mapped_range(260..268).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
-    assert_eq!(
-        b.get_mapped_range(256..258).unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    assert_err(b.get_mapped_range(260..268), ErrorKind::InvalidUse);
+    assert_err(b.get_mapped_range(256..258), ErrorKind::InvalidUse);
     b.unmap().unwrap();
     // Map range checks: offset multiple of 8, size of 4, inside the buffer.
-    assert_eq!(
-        b.map_async(MapMode::Read, 4..12).wait().unwrap_err().kind(),
-        ErrorKind::InvalidUse
+    assert_err(
+        b.map_async(MapMode::Read, 4..12).wait(),
+        ErrorKind::InvalidUse,
     );
-    assert_eq!(
-        b.map_async(MapMode::Read, 8..14).wait().unwrap_err().kind(),
-        ErrorKind::InvalidUse
+    assert_err(
+        b.map_async(MapMode::Read, 8..14).wait(),
+        ErrorKind::InvalidUse,
     );
     assert_eq!(
         b.map_async(MapMode::Read, 1000..1032)
@@ -189,9 +171,9 @@ fn read_and_write_mapped_range_without_views() {
     );
     // A read leaves no view behind: unmap works at once.
     readable.unmap().unwrap();
-    assert_eq!(
-        readable.read_mapped_range(0, &mut dst).unwrap_err().kind(),
-        ErrorKind::InvalidUse
+    assert_err(
+        readable.read_mapped_range(0, &mut dst),
+        ErrorKind::InvalidUse,
     );
     assert!(gpu.take_uncaptured().is_empty());
 }
@@ -216,9 +198,9 @@ fn mapped_at_creation_with_write_mapped_range() {
     b.unmap().unwrap();
     assert_eq!(b.read_back::<u32>().unwrap(), [11, 22, 33, 44]);
     // Once unmapped, a mapped-at-creation buffer without MapWrite cannot be mapped again.
-    assert_eq!(
-        b.map_async(MapMode::Write, ..).wait().unwrap_err().kind(),
-        ErrorKind::InvalidUse
+    assert_err(
+        b.map_async(MapMode::Write, ..).wait(),
+        ErrorKind::InvalidUse,
     );
     assert!(gpu.take_uncaptured().is_empty());
 }
@@ -267,10 +249,7 @@ fn map_futures_keep_their_own_outcome() {
     assert!(err.message().contains("Aborted"), "{err}");
     // Asked again, each still answers with its own outcome.
     done.wait_timeout(WAIT).unwrap();
-    assert_eq!(
-        aborted.wait_timeout(WAIT).unwrap_err().kind(),
-        ErrorKind::MapFailed
-    );
+    assert_err(aborted.wait_timeout(WAIT), ErrorKind::MapFailed);
     assert!(later.is_ready());
 }
 
@@ -295,10 +274,7 @@ fn at_most_four_map_futures_alive_per_buffer() {
     assert!(err.message().contains("last 4 maps"), "{err}");
     assert_eq!(b.map_state(), BufferMapState::Unmapped);
     for f in &futures {
-        assert_eq!(
-            f.wait_timeout(WAIT).unwrap_err().kind(),
-            ErrorKind::MapFailed
-        );
+        assert_err(f.wait_timeout(WAIT), ErrorKind::MapFailed);
     }
     drop(futures.remove(0));
     b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();

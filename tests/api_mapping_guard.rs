@@ -5,7 +5,7 @@
 //! raced by several threads.
 
 use dawn::{Buffer, BufferDescriptor, BufferMapState, BufferUsage, ErrorKind, MapMode};
-use dawn_suite::{Gpu, WAIT};
+use dawn_suite::{Gpu, WAIT, assert_err};
 
 /// A MapRead buffer holding `data`, mapped over `range` once the copy into it is done.
 fn mapped_for_reading(gpu: &Gpu, data: &[u32], range: impl std::ops::RangeBounds<u64>) -> Buffer {
@@ -17,8 +17,7 @@ fn mapped_for_reading(gpu: &Gpu, data: &[u32], range: impl std::ops::RangeBounds
 }
 
 fn invalid_use(result: dawn::Result<impl std::fmt::Debug>, needle: &str) {
-    let err = result.expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::InvalidUse, "{err}");
+    let err = assert_err(result, ErrorKind::InvalidUse);
     assert!(err.message().contains(needle), "{err}");
 }
 

@@ -393,10 +393,7 @@ fn destroy_is_refused_while_an_encoder_records_on_another_thread() {
     let refused = device.destroy().unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::InvalidUse, "{refused}");
     assert!(refused.message().contains("command encoder"), "{refused}");
-    assert_eq!(
-        device.force_loss("no").unwrap_err().kind(),
-        ErrorKind::InvalidUse
-    );
+    dawn_suite::assert_err(device.force_loss("no"), ErrorKind::InvalidUse);
     assert!(!device.is_lost());
     finish_tx.send(()).unwrap();
     let commands = recorder.join().expect("the recording thread");

@@ -300,10 +300,7 @@ fn loss_is_refused_while_a_view_is_alive_then_allowed() {
     {
         let mut view = buffer.get_mapped_range_mut(..).expect("view");
         view[0] = 1;
-        assert_eq!(
-            device.force_loss("no").unwrap_err().kind(),
-            ErrorKind::InvalidUse
-        );
+        dawn_suite::assert_err(device.force_loss("no"), ErrorKind::InvalidUse);
         assert_eq!(device.destroy().unwrap_err().kind(), ErrorKind::InvalidUse);
         assert!(!device.is_lost());
         view[1] = 2; // still mapped, still writable
