@@ -201,11 +201,16 @@ fn submit_copy_to_staging(gpu: &Gpu, data: &Buffer) -> Buffer {
     staging
 }
 
-fn check_busy_result(values: &[u32], rounds: u64) {
+/// Checks the mapped result of the busy work in `staging` (through a view), then unmaps it.
+fn check_busy_result(staging: &Buffer, rounds: u64) {
+    let view = staging.get_mapped_range(..).unwrap();
+    let values = view.typed::<u32>().unwrap();
     assert_eq!(values.len(), BUSY_LEN as usize);
     for i in [0u32, 1, 63, 64, 2047, BUSY_LEN - 1] {
         assert_eq!(values[i as usize], lcg(i, rounds), "element {i}");
     }
+    drop(view);
+    staging.unmap().unwrap();
 }
 
 #[test]
@@ -270,15 +275,7 @@ fn a_task_waiting_on_long_work_is_woken() {
     let staging = submit_copy_to_staging(&gpu, &data);
     let (mapped, _) = block_on(staging.map_async(MapMode::Read, ..));
     mapped.unwrap();
-    check_busy_result(
-        staging
-            .get_mapped_range(..)
-            .unwrap()
-            .typed::<u32>()
-            .unwrap(),
-        rounds,
-    );
-    staging.unmap().unwrap();
+    check_busy_result(&staging, rounds);
     assert!(gpu.take_uncaptured().is_empty());
 }
 
@@ -296,8 +293,7 @@ fn wait_timeout_zero_then_a_later_wait_succeeds() {
         .find(|(_, _, done)| !done.is_ready())
         .expect("in five submissions the busy work was never still running");
     let map = staging.map_async(MapMode::Read, ..);
-    let error = done.wait_timeout(Duration::ZERO).unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    assert_err(done.wait_timeout(Duration::ZERO), ErrorKind::Timeout);
     assert_err(map.wait_timeout(Duration::ZERO), ErrorKind::Timeout);
     assert_eq!(staging.map_state(), BufferMapState::Pending);
     // Waiting again, with a real timeout, succeeds; so does a zero wait afterwards.
@@ -306,15 +302,7 @@ fn wait_timeout_zero_then_a_later_wait_succeeds() {
     assert!(done.is_ready() && map.is_ready());
     done.wait_timeout(Duration::ZERO).unwrap();
     assert!(format!("{map:?}").contains("ready: true"), "{map:?}");
-    check_busy_result(
-        staging
-            .get_mapped_range(..)
-            .unwrap()
-            .typed::<u32>()
-            .unwrap(),
-        rounds,
-    );
-    staging.unmap().unwrap();
+    check_busy_result(&staging, rounds);
     assert!(gpu.take_uncaptured().is_empty());
 }
 
