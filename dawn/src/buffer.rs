@@ -6,6 +6,7 @@ use crate::{
     BufferMapState, BufferUsage, Device, Error, ErrorKind, MapMode, Mapping, Result, string,
 };
 use dawn_sys as sys;
+use std::mem::ManuallyDrop;
 use std::ops::{Bound, Deref, DerefMut, Range, RangeBounds};
 use std::sync::Arc;
 
@@ -68,8 +69,19 @@ pub struct BufferInitDescriptor<'a> {
 /// ```
 #[derive(Clone)]
 pub struct Buffer {
-    raw: RawBuffer,
+    raw: ManuallyDrop<RawBuffer>,
     state: Arc<BufferState>,
+}
+
+impl Drop for Buffer {
+    /// Releases the reference under the device's destroy gate: the last release frees the buffer's memory
+    /// through Dawn's deleter, which a concurrent `wgpuDeviceDestroy` tears down (a crash the threaded
+    /// fuzzer found, see RELIABILITY.md).
+    fn drop(&mut self) {
+        let _gate = self.state.device.shared.gate();
+        // SAFETY: dropped once, here.
+        unsafe { ManuallyDrop::drop(&mut self.raw) };
+    }
 }
 
 // SAFETY: the device is internally synchronized, and the mapping state is atomic (see `buffer_mapping`).
@@ -487,7 +499,7 @@ impl std::fmt::Debug for Buffer {
 
 impl PartialEq for Buffer {
     fn eq(&self, other: &Self) -> bool {
-        self.raw == other.raw
+        *self.raw == *other.raw
     }
 }
 
@@ -650,7 +662,7 @@ impl Device {
             desc.mapped_at_creation.then_some(desc.size),
         );
         Ok(Buffer {
-            raw,
+            raw: ManuallyDrop::new(raw),
             state: Arc::new(BufferState {
                 device: self.clone(),
                 size: desc.size,
