@@ -335,7 +335,10 @@ impl Instance {
         // Outside the lock: freeing a state may drop the last reference to its device.
         let left: Vec<Orphan> = orphans.into_iter().filter_map(Orphan::reap).collect();
         if !left.is_empty() {
-            self.0.pump.lock().orphans.extend(left);
+            let mut pump = self.0.pump.lock();
+            pump.orphans.extend(left);
+            // A pump that found the list empty while this thread held the orphans has exited.
+            self.start_pump(&mut pump);
         }
     }
 
