@@ -174,6 +174,65 @@ fn request_device(instance: &Instance) -> Device {
         .expect("device")
 }
 
+/// A pipeline (layout derived from the shader) running `body` over `v`, one storage array of `u32`.
+fn storage_pipeline(device: &Device, body: &str) -> ComputePipeline {
+    let code = format!(
+        "@group(0) @binding(0) var<storage, read_write> v: array<u32>;
+         @compute @workgroup_size(1) fn main() {{ {body} }}"
+    );
+    let module = device.create_shader_module(&ShaderModuleDescriptor {
+        label: "r",
+        code: &code,
+    });
+    device.create_compute_pipeline(&ComputePipelineDescriptor {
+        label: "r",
+        layout: None,
+        module: &module,
+        entry_point: None,
+        constants: &[],
+    })
+}
+
+/// A command buffer of one compute pass: one workgroup of `pipeline` with `group` at index 0.
+fn one_dispatch(device: &Device, pipeline: &ComputePipeline, group: &BindGroup) -> CommandBuffer {
+    let mut encoder = device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, group, &[]);
+        pass.dispatch_workgroups(1, 1, 1);
+    }
+    encoder.finish()
+}
+
+/// Rounds for 3 s, each on a new device: `prepare` makes what each of two threads gets, `work` runs on
+/// those threads, and this thread destroys the device meanwhile, after a pause of 300 µs plus a share of
+/// `spread_us` that varies with the round. Returns the number of rounds.
+fn destroy_under_two_threads<P: Send>(
+    prepare: impl Fn(&Device) -> [P; 2],
+    work: impl Fn(&Device, usize, P) + Sync,
+    spread_us: u64,
+) -> u64 {
+    let instance = Instance::new().expect("instance");
+    let start = Instant::now();
+    let mut rounds = 0;
+    while start.elapsed() < Duration::from_secs(3) {
+        rounds += 1;
+        let device = request_device(&instance);
+        let per_thread = prepare(&device);
+        std::thread::scope(|s| {
+            for (t, part) in per_thread.into_iter().enumerate() {
+                let (device, work) = (&device, &work);
+                s.spawn(move || work(device, t, part));
+            }
+            std::thread::sleep(Duration::from_micros(300 + (rounds * 211) % spread_us));
+            device.destroy().expect("no view or encoder is alive");
+        });
+        assert!(device.is_lost());
+    }
+    rounds
+}
+
 /// Found by the threaded fuzzer: `device.destroy()` on one thread while others create buffers, bind groups
 /// or submit crashed the process (SIGSEGV in Dawn's `vulkan::Buffer::Initialize`, abort in
 /// `DescriptorSetAllocator`), or spun forever (Dawn's destroy against an `unmap` of a buffer mapped at
@@ -184,25 +243,9 @@ fn request_device(instance: &Instance) -> Device {
 /// (Command encoding racing a destroy is fenced separately: see the encoder test below.)
 #[test]
 fn destroy_racing_other_threads_neither_crashes_nor_hangs() {
-    let instance = Instance::new().expect("instance");
-    let start = Instant::now();
-    let mut rounds = 0;
-    while start.elapsed() < Duration::from_secs(3) {
-        rounds += 1;
-        let device = request_device(&instance);
+    let prepare = |device: &Device| {
         let queue = device.queue();
-        let module = device.create_shader_module(&ShaderModuleDescriptor {
-            label: "r",
-            code: "@group(0) @binding(0) var<storage, read_write> v: array<u32>;
-                   @compute @workgroup_size(1) fn main() { v[0] = 1u; }",
-        });
-        let pipeline = device.create_compute_pipeline(&ComputePipelineDescriptor {
-            label: "r",
-            layout: None,
-            module: &module,
-            entry_point: None,
-            constants: &[],
-        });
+        let pipeline = storage_pipeline(device, "v[0] = 1u;");
         let layout = pipeline.get_bind_group_layout(0);
         let target = device
             .create_buffer(&BufferDescriptor {
@@ -213,63 +256,190 @@ fn destroy_racing_other_threads_neither_crashes_nor_hangs() {
             })
             .expect("buffer");
         // Encoded before the race: encoding itself is not gated (see RELIABILITY.md, known limits).
-        let commands: Vec<Vec<CommandBuffer>> = (0..2)
-            .map(|_| {
-                (0..100)
-                    .map(|_| {
-                        let group = device.create_bind_group(&BindGroupDescriptor {
-                            label: "r",
-                            layout: &layout,
-                            entries: &[BindGroupEntry::buffer(0, &target)],
-                        });
-                        let mut encoder = device.create_command_encoder(&Default::default());
-                        {
-                            let mut pass = encoder.begin_compute_pass(&Default::default());
-                            pass.set_pipeline(&pipeline);
-                            pass.set_bind_group(0, &group, &[]);
-                            pass.dispatch_workgroups(1, 1, 1);
-                        }
-                        encoder.finish()
-                    })
-                    .collect()
-            })
-            .collect();
-        std::thread::scope(|s| {
-            for (t, commands) in commands.into_iter().enumerate() {
-                let (device, queue, layout) = (&device, &queue, &layout);
-                s.spawn(move || {
-                    for (i, command) in commands.into_iter().enumerate() {
-                        let Ok(buffer) = device.create_buffer(&BufferDescriptor {
-                            label: "r",
-                            size: 256,
-                            usage: BufferUsage::Storage | BufferUsage::CopyDst,
-                            mapped_at_creation: (i + t) % 2 == 0,
-                        }) else {
-                            break; // DeviceLost: the destroy happened
-                        };
-                        let _ = buffer.unmap();
-                        drop(device.create_bind_group(&BindGroupDescriptor {
-                            label: "r",
-                            layout,
-                            entries: &[BindGroupEntry::buffer(0, &buffer)],
-                        }));
-                        queue.submit(&[command]);
-                        let _ = queue.write_buffer(&buffer, 0, &[i as u32]);
-                        if i % 3 == 0 {
-                            // Freed by its last release (see RELIABILITY.md, fix 6).
-                            drop(buffer);
-                        } else {
-                            let _ = buffer.destroy();
-                        }
-                    }
-                });
+        let encoded = || -> Vec<CommandBuffer> {
+            (0..100)
+                .map(|_| {
+                    let group = device.create_bind_group(&BindGroupDescriptor {
+                        label: "r",
+                        layout: &layout,
+                        entries: &[BindGroupEntry::buffer(0, &target)],
+                    });
+                    one_dispatch(device, &pipeline, &group)
+                })
+                .collect()
+        };
+        [
+            (encoded(), queue.clone(), layout.clone()),
+            (encoded(), queue, layout),
+        ]
+    };
+    let work = |device: &Device, t: usize, part: (Vec<CommandBuffer>, Queue, BindGroupLayout)| {
+        let (commands, queue, layout) = part;
+        for (i, command) in commands.into_iter().enumerate() {
+            let Ok(buffer) = device.create_buffer(&BufferDescriptor {
+                label: "r",
+                size: 256,
+                usage: BufferUsage::Storage | BufferUsage::CopyDst,
+                mapped_at_creation: (i + t).is_multiple_of(2),
+            }) else {
+                break; // DeviceLost: the destroy happened
+            };
+            let _ = buffer.unmap();
+            drop(device.create_bind_group(&BindGroupDescriptor {
+                label: "r",
+                layout: &layout,
+                entries: &[BindGroupEntry::buffer(0, &buffer)],
+            }));
+            queue.submit(&[command]);
+            let _ = queue.write_buffer(&buffer, 0, &[i as u32]);
+            if i.is_multiple_of(3) {
+                // Freed by its last release (see RELIABILITY.md, fix 6).
+                drop(buffer);
+            } else {
+                let _ = buffer.destroy();
             }
-            std::thread::sleep(Duration::from_micros(300 + (rounds * 211) % 2000));
-            device.destroy().expect("no view is alive");
-        });
-        assert!(device.is_lost());
-    }
+        }
+    };
+    let rounds = destroy_under_two_threads(prepare, work, 2000);
     println!("{rounds} devices destroyed while two threads created, submitted and unmapped");
+}
+
+/// Releases of a device's objects race its `destroy()` on another thread. Buffers and bind groups crashed
+/// that way (RELIABILITY.md, fixes 4 and 6: Dawn's last release frees Vulkan objects through a deleter the
+/// destroy tears down); pipelines, layouts, shader modules, query sets and command buffers free theirs the
+/// same way. Fix (dawn/src/handle.rs `DeviceChild`): every object releases under the destroy gate.
+#[test]
+fn releases_racing_destroy_neither_crash_nor_hang() {
+    let prepare = |device: &Device| {
+        // Finished but never submitted: their release drops Dawn's references to what they use.
+        let unsubmitted = || -> Vec<CommandBuffer> {
+            (0..50)
+                .map(|_| {
+                    let mut encoder = device.create_command_encoder(&Default::default());
+                    encoder.insert_debug_marker("r");
+                    encoder.finish()
+                })
+                .collect()
+        };
+        [unsubmitted(), unsubmitted()]
+    };
+    let work = |device: &Device, t: usize, mut commands: Vec<CommandBuffer>| {
+        let code = "@group(0) @binding(0) var<storage, read_write> v: array<u32>;
+                    @compute @workgroup_size(1) fn main() { v[0] = 1u; }";
+        let mut i = t;
+        while !device.is_lost() || !commands.is_empty() {
+            i += 1;
+            drop(commands.pop());
+            let module = device.create_shader_module(&ShaderModuleDescriptor { label: "r", code });
+            let group_layout = device.create_bind_group_layout(&BindGroupLayoutDescriptor {
+                label: "r",
+                entries: &[BindGroupLayoutEntry::storage(0, false)],
+            });
+            let layout = device.create_pipeline_layout(&PipelineLayoutDescriptor {
+                label: "r",
+                bind_group_layouts: std::slice::from_ref(&group_layout),
+                immediate_size: 0,
+            });
+            let queries = device.create_query_set(&QuerySetDescriptor {
+                label: "r",
+                ty: QueryType::Occlusion,
+                count: 4,
+            });
+            if i.is_multiple_of(2) {
+                queries.destroy();
+            }
+            let pipeline = device.create_compute_pipeline(&ComputePipelineDescriptor {
+                label: "r",
+                layout: Some(&layout),
+                module: &module,
+                entry_point: None,
+                constants: &[],
+            });
+            // Vary which release is the last one of the objects the others refer to.
+            if i.is_multiple_of(3) {
+                drop((module, group_layout, layout, queries, pipeline));
+            } else {
+                drop((pipeline, queries, layout, group_layout, module));
+            }
+        }
+    };
+    let rounds = destroy_under_two_threads(prepare, work, 3000);
+    println!("{rounds} devices destroyed while two threads created and released objects");
+}
+
+/// Objects keep their device alive. Dawn destroys a device when its last reference goes, and a `Queue`,
+/// pipeline, layout or bind group held none: dropping the last `Device` (and buffer) destroyed the device
+/// under a thread still submitting through the queue (a race with that thread's calls, unsynchronized in
+/// Dawn). Fix (dawn/src/handle.rs `DeviceChild`): every object holds its device.
+#[test]
+fn objects_keep_their_device_alive() {
+    let instance = Instance::new().expect("instance");
+    let adapter = instance
+        .request_adapter(&Default::default())
+        .wait_timeout(T)
+        .expect("adapter");
+    let lost = Arc::new(std::sync::Mutex::new(None));
+    let device = adapter
+        .request_device(&DeviceDescriptor {
+            label: "regression",
+            on_device_lost: Some(Arc::new({
+                let lost = lost.clone();
+                move |info: &DeviceLostInfo| *lost.lock().unwrap() = Some(info.reason)
+            })),
+            ..Default::default()
+        })
+        .wait_timeout(T)
+        .expect("device");
+    let pipeline = storage_pipeline(&device, "v[0] += 1u;");
+    let target = device
+        .create_buffer(&BufferDescriptor {
+            label: "r",
+            size: 4,
+            usage: BufferUsage::Storage,
+            mapped_at_creation: false,
+        })
+        .expect("buffer");
+    let group = device.create_bind_group(&BindGroupDescriptor {
+        label: "r",
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[BindGroupEntry::buffer(0, &target)],
+    });
+    let commands: Vec<CommandBuffer> = (0..20)
+        .map(|_| one_dispatch(&device, &pipeline, &group))
+        .collect();
+    let queue = device.queue();
+    let (dropped_tx, dropped_rx) = std::sync::mpsc::channel();
+    let submitter = std::thread::spawn({
+        let lost = lost.clone();
+        move || {
+            dropped_rx.recv().unwrap();
+            for command in commands {
+                queue.submit(&[command]);
+                assert_eq!(
+                    *lost.lock().unwrap(),
+                    None,
+                    "the device died under the queue"
+                );
+            }
+            queue.on_submitted_work_done().wait_timeout(T)
+        }
+    });
+    drop((device, target));
+    dropped_tx.send(()).unwrap();
+    let done = submitter.join().expect("the submitting thread");
+    assert_eq!(
+        *lost.lock().unwrap(),
+        None,
+        "the device died under its objects"
+    );
+    done.expect("the work completes");
+    // The last object gone, Dawn destroys the device: nothing leaked a reference.
+    drop((group, pipeline));
+    let start = Instant::now();
+    while lost.lock().unwrap().is_none() && start.elapsed() < T {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(*lost.lock().unwrap(), Some(DeviceLostReason::Destroyed));
 }
 
 /// Found by the threaded fuzzer: `Buffer::unmap`/`destroy`/`map_async` held the buffer's map-state lock

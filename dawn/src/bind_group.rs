@@ -1,52 +1,17 @@
 //! [`BindGroup`]: resources bound together for a pass.
 
-use crate::device::DeviceShared;
-use crate::handle::handle;
+use crate::handle::device_child;
 use crate::{BindGroupLayout, Buffer, Device, string};
 use dawn_sys as sys;
-use std::mem::ManuallyDrop;
-use std::sync::Arc;
 
-handle! {
-    /// The bare `WGPUBindGroup` reference.
-    pub(crate) struct RawBindGroup(WGPUBindGroupImpl, wgpuBindGroupAddRef, wgpuBindGroupRelease);
-}
-
-/// A bind group (`WGPUBindGroup`, WebGPU's `GPUBindGroup`). `Clone` adds a reference.
-#[derive(Clone)]
-pub struct BindGroup {
-    raw: ManuallyDrop<RawBindGroup>,
-    device: Arc<DeviceShared>,
+device_child! {
+    /// A bind group (`WGPUBindGroup`, WebGPU's `GPUBindGroup`). `Clone` adds a reference.
+    pub struct BindGroup(RawBindGroup: WGPUBindGroupImpl, wgpuBindGroupAddRef, wgpuBindGroupRelease);
 }
 
 // SAFETY: immutable once created; the device is internally synchronized.
 unsafe impl Send for BindGroup {}
 unsafe impl Sync for BindGroup {}
-
-impl Drop for BindGroup {
-    /// Releases the reference under the device's destroy gate: Dawn frees a bind group's descriptor set
-    /// into an allocator that a concurrent `wgpuDeviceDestroy` tears down (a crash the threaded
-    /// regression test found).
-    fn drop(&mut self) {
-        let _gate = self.device.gate();
-        // SAFETY: dropped once, here.
-        unsafe { ManuallyDrop::drop(&mut self.raw) };
-    }
-}
-
-impl PartialEq for BindGroup {
-    fn eq(&self, other: &Self) -> bool {
-        *self.raw == *other.raw
-    }
-}
-
-impl Eq for BindGroup {}
-
-impl std::fmt::Debug for BindGroup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BindGroup({:p})", self.as_raw())
-    }
-}
 
 /// A range of a buffer to bind.
 #[derive(Clone, Copy, Debug)]
@@ -115,11 +80,6 @@ pub struct BindGroupDescriptor<'a> {
 }
 
 impl BindGroup {
-    /// The raw `WGPUBindGroup`, still owned by `self`.
-    pub fn as_raw(&self) -> sys::WGPUBindGroup {
-        self.raw.as_raw()
-    }
-
     /// Sets the label Dawn uses for it in messages.
     #[doc(alias = "wgpuBindGroupSetLabel")]
     pub fn set_label(&self, label: &str) {
@@ -142,13 +102,10 @@ impl Device {
         };
         let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live device; the descriptor and entries live across the call.
-        let raw = unsafe {
-            RawBindGroup::from_raw(sys::wgpuDeviceCreateBindGroup(self.as_raw(), &c_desc))
+        unsafe {
+            let raw = sys::wgpuDeviceCreateBindGroup(self.as_raw(), &c_desc);
+            BindGroup::from_raw(raw, self.clone())
         }
-        .expect("wgpuDeviceCreateBindGroup returned null");
-        BindGroup {
-            raw: ManuallyDrop::new(raw),
-            device: self.shared.clone(),
-        }
+        .expect("wgpuDeviceCreateBindGroup returned null")
     }
 }

@@ -1,12 +1,12 @@
 //! [`BindGroupLayout`]: the shape of a bind group.
 
-use crate::handle::handle;
+use crate::handle::device_child;
 use crate::{BufferBindingType, Device, ShaderStage, string};
 use dawn_sys as sys;
 
-handle! {
+device_child! {
     /// A bind group layout (`WGPUBindGroupLayout`, WebGPU's `GPUBindGroupLayout`).
-    pub struct BindGroupLayout(WGPUBindGroupLayoutImpl, wgpuBindGroupLayoutAddRef, wgpuBindGroupLayoutRelease);
+    pub struct BindGroupLayout(RawBindGroupLayout: WGPUBindGroupLayoutImpl, wgpuBindGroupLayoutAddRef, wgpuBindGroupLayoutRelease);
 }
 
 // SAFETY: immutable once created; the device is internally synchronized.
@@ -125,7 +125,8 @@ impl Device {
         let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live device; the descriptor and entries live across the call.
         unsafe {
-            BindGroupLayout::from_raw(sys::wgpuDeviceCreateBindGroupLayout(self.as_raw(), &c_desc))
+            let raw = sys::wgpuDeviceCreateBindGroupLayout(self.as_raw(), &c_desc);
+            BindGroupLayout::from_raw(raw, self.clone())
         }
         .expect("wgpuDeviceCreateBindGroupLayout returned null")
     }

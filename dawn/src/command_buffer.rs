@@ -1,14 +1,14 @@
 //! [`CommandBuffer`]: recorded commands, ready to submit.
 
-use crate::handle::handle;
+use crate::handle::device_child;
 use crate::string;
 use dawn_sys as sys;
 
-handle! {
+device_child! {
     /// Finished commands (`WGPUCommandBuffer`, WebGPU's `GPUCommandBuffer`), made by
     /// [`CommandEncoder::finish`](crate::CommandEncoder::finish) and consumed by
     /// [`Queue::submit`](crate::Queue::submit).
-    pub struct CommandBuffer(WGPUCommandBufferImpl, wgpuCommandBufferAddRef, wgpuCommandBufferRelease);
+    pub struct CommandBuffer(RawCommandBuffer: WGPUCommandBufferImpl, wgpuCommandBufferAddRef, wgpuCommandBufferRelease);
 }
 
 // SAFETY: a finished command buffer is only read by submit, under the device's lock.

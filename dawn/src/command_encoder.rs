@@ -1,12 +1,10 @@
 //! [`CommandEncoder`]: records passes and copies into a [`CommandBuffer`].
 
 use crate::compute_pass_encoder::{ComputePassDescriptor, ComputePassEncoder};
-use crate::device::DeviceShared;
 use crate::handle::handle;
 use crate::{Buffer, CommandBuffer, Device, QuerySet, string};
 use dawn_sys as sys;
 use std::mem::ManuallyDrop;
-use std::sync::Arc;
 
 handle! {
     @unique
@@ -24,16 +22,19 @@ handle! {
 /// [`Device::destroy`] and [`Device::force_loss`] are refused (Dawn does not synchronize recording with a
 /// destroy on another thread).
 pub struct CommandEncoder {
-    /// Released in `Drop` before the device stops counting this encoder.
+    /// Released (in `release`) before the device stops counting this encoder.
     raw: ManuallyDrop<RawCommandEncoder>,
-    device: Arc<DeviceShared>,
+    /// Kept alive while recording (see `DeviceChild`); handed to the command buffer by `finish`.
+    device: ManuallyDrop<Device>,
 }
 
 impl Drop for CommandEncoder {
     fn drop(&mut self) {
-        // SAFETY: dropped once, here.
-        unsafe { ManuallyDrop::drop(&mut self.raw) };
-        self.device.close_encoder();
+        // SAFETY: dropped once, here; `finish` forgets the encoder after taking its device.
+        unsafe {
+            self.release();
+            ManuallyDrop::drop(&mut self.device);
+        }
     }
 }
 
@@ -172,14 +173,25 @@ impl CommandEncoder {
     /// submission is then a no-op reported as another error).
     #[doc(alias = "wgpuCommandEncoderFinish")]
     pub fn finish(self) -> CommandBuffer {
-        // SAFETY: live encoder; a null descriptor is allowed.
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: live encoder; a null descriptor is allowed. `this` is never dropped: its encoder is
+        // released once and its device moves into the command buffer.
         unsafe {
-            CommandBuffer::from_raw(sys::wgpuCommandEncoderFinish(
-                self.as_raw(),
-                std::ptr::null(),
-            ))
+            let raw = sys::wgpuCommandEncoderFinish(this.as_raw(), std::ptr::null());
+            this.release();
+            CommandBuffer::from_raw(raw, ManuallyDrop::take(&mut this.device))
         }
         .expect("wgpuCommandEncoderFinish returned null")
+    }
+
+    /// Releases the encoder, then stops counting it on the device.
+    ///
+    /// # Safety
+    /// Once: the encoder is dead afterwards.
+    unsafe fn release(&mut self) {
+        // SAFETY: as the caller promised.
+        unsafe { ManuallyDrop::drop(&mut self.raw) };
+        self.device.shared.close_encoder();
     }
 }
 
@@ -201,7 +213,7 @@ impl Device {
         drop(gate);
         CommandEncoder {
             raw: ManuallyDrop::new(raw),
-            device: self.shared.clone(),
+            device: ManuallyDrop::new(self.clone()),
         }
     }
 }

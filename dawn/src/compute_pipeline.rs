@@ -1,14 +1,14 @@
 //! [`ComputePipeline`]: a compute shader entry point with its layout.
 
 use crate::future::{self, Pending, Slot};
-use crate::handle::handle;
+use crate::handle::device_child;
 use crate::{BindGroupLayout, Device, Error, ErrorKind, PipelineLayout, ShaderModule, string};
 use dawn_sys as sys;
 use std::ffi::c_void;
 
-handle! {
+device_child! {
     /// A compute pipeline (`WGPUComputePipeline`, WebGPU's `GPUComputePipeline`).
-    pub struct ComputePipeline(WGPUComputePipelineImpl, wgpuComputePipelineAddRef, wgpuComputePipelineRelease);
+    pub struct ComputePipeline(RawComputePipeline: WGPUComputePipelineImpl, wgpuComputePipelineAddRef, wgpuComputePipelineRelease);
 }
 
 // SAFETY: immutable once created; the device is internally synchronized.
@@ -43,12 +43,11 @@ impl ComputePipeline {
     /// range is a validation error.
     #[doc(alias = "wgpuComputePipelineGetBindGroupLayout")]
     pub fn get_bind_group_layout(&self, index: u32) -> BindGroupLayout {
+        let _gate = self.device().shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live pipeline; Dawn returns a new reference (an error object when out of range).
         unsafe {
-            BindGroupLayout::from_raw(sys::wgpuComputePipelineGetBindGroupLayout(
-                self.as_raw(),
-                index,
-            ))
+            let raw = sys::wgpuComputePipelineGetBindGroupLayout(self.as_raw(), index);
+            BindGroupLayout::from_raw(raw, self.device().clone())
         }
         .expect("wgpuComputePipelineGetBindGroupLayout returned null")
     }
@@ -91,10 +90,8 @@ impl Device {
             let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
             // SAFETY: live device; the descriptor lives across the call.
             unsafe {
-                ComputePipeline::from_raw(sys::wgpuDeviceCreateComputePipeline(
-                    self.as_raw(),
-                    c_desc,
-                ))
+                let raw = sys::wgpuDeviceCreateComputePipeline(self.as_raw(), c_desc);
+                ComputePipeline::from_raw(raw, self.clone())
             }
             .expect("wgpuDeviceCreateComputePipeline returned null")
         })
@@ -113,7 +110,8 @@ impl Device {
             mode: future::mode(),
             callback: Some(on_pipeline),
             userdata1: slot.userdata(),
-            userdata2: std::ptr::null_mut(),
+            // The pipeline's device, for the callback to wrap it.
+            userdata2: Box::into_raw(Box::new(self.clone())).cast(),
         };
         let future = with_sys_desc(desc, |c_desc| {
             let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
@@ -129,18 +127,21 @@ unsafe extern "C" fn on_pipeline(
     pipeline: sys::WGPUComputePipeline,
     message: sys::WGPUStringView,
     userdata1: *mut c_void,
-    _userdata2: *mut c_void,
+    userdata2: *mut c_void,
 ) {
+    // SAFETY: userdata2 is the device `create_compute_pipeline_async` boxed for this one call.
+    let device = *unsafe { Box::from_raw(userdata2.cast::<Device>()) };
     // SAFETY: userdata1 is the registered slot; the message lives during the call; the pipeline's reference
     // is ours.
     unsafe {
         future::complete::<ComputePipeline>(userdata1, || {
             let message = string::to_string(message);
             match status {
-                sys::WGPUCreatePipelineAsyncStatus_Success => ComputePipeline::from_raw(pipeline)
-                    .ok_or_else(|| {
+                sys::WGPUCreatePipelineAsyncStatus_Success => {
+                    ComputePipeline::from_raw(pipeline, device).ok_or_else(|| {
                         Error::new(ErrorKind::Internal, "Dawn returned a null pipeline")
-                    }),
+                    })
+                }
                 sys::WGPUCreatePipelineAsyncStatus_ValidationError => {
                     Err(Error::new(ErrorKind::Validation, message))
                 }

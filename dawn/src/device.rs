@@ -52,6 +52,9 @@ pub struct DeviceDescriptor<'a> {
     /// is logged (through `log` if a logger is set, else on stderr); it never panics.
     pub on_uncaptured_error: Option<ErrorHandler>,
     /// Called once when the device is lost or destroyed.
+    ///
+    /// Both handlers live as long as the device: one that owns an object of its own device (a buffer, a
+    /// queue...) keeps the device alive for good.
     pub on_device_lost: Option<DeviceLostHandler>,
 }
 
@@ -219,8 +222,10 @@ impl DeviceShared {
 /// A device (`WGPUDevice`, WebGPU's `GPUDevice`): creates buffers, shaders, pipelines and encoders, and
 /// reports errors.
 ///
-/// `Clone` adds a reference. The device is `Send + Sync`: it is always created with Dawn's
-/// ImplicitDeviceSynchronization, which locks it around every call.
+/// `Clone` adds a reference. Every object the device makes (buffers, pipelines, the queue, command
+/// buffers...) holds one too, so the device lives until the last of them goes, then Dawn destroys it
+/// (the device-lost handler runs with [`DeviceLostReason::Destroyed`]). The device is `Send + Sync`: it
+/// is always created with Dawn's ImplicitDeviceSynchronization, which locks it around every call.
 ///
 /// # Errors
 /// Most creation calls are thin and never block: a validation error goes to the uncaptured-error handler
@@ -379,8 +384,8 @@ impl Device {
     #[doc(alias = "wgpuDeviceGetQueue")]
     pub fn queue(&self) -> Queue {
         // SAFETY: Dawn returns a new reference to the device's one queue.
-        let raw = unsafe { sys::wgpuDeviceGetQueue(self.as_raw()) };
-        Queue::from_raw(raw, self.shared.clone())
+        unsafe { Queue::from_raw(sys::wgpuDeviceGetQueue(self.as_raw()), self.clone()) }
+            .expect("wgpuDeviceGetQueue returned null")
     }
 
     /// Whether the device has been lost or destroyed.

@@ -1,12 +1,12 @@
 //! [`PipelineLayout`]: the bind group layouts a pipeline uses.
 
-use crate::handle::handle;
+use crate::handle::{device_child, with_raw_array};
 use crate::{BindGroupLayout, Device, string};
 use dawn_sys as sys;
 
-handle! {
+device_child! {
     /// A pipeline layout (`WGPUPipelineLayout`, WebGPU's `GPUPipelineLayout`).
-    pub struct PipelineLayout(WGPUPipelineLayoutImpl, wgpuPipelineLayoutAddRef, wgpuPipelineLayoutRelease);
+    pub struct PipelineLayout(RawPipelineLayout: WGPUPipelineLayoutImpl, wgpuPipelineLayoutAddRef, wgpuPipelineLayoutRelease);
 }
 
 // SAFETY: immutable once created; the device is internally synchronized.
@@ -37,19 +37,25 @@ impl Device {
     /// Creates a pipeline layout.
     #[doc(alias = "wgpuDeviceCreatePipelineLayout")]
     pub fn create_pipeline_layout(&self, desc: &PipelineLayoutDescriptor<'_>) -> PipelineLayout {
-        let c_desc = sys::WGPUPipelineLayoutDescriptor {
-            nextInChain: std::ptr::null_mut(),
-            label: string::label(desc.label),
-            bindGroupLayoutCount: desc.bind_group_layouts.len(),
-            // `BindGroupLayout` is a transparent non-null handle: the slice is a C array of handles.
-            bindGroupLayouts: desc.bind_group_layouts.as_ptr().cast(),
-            immediateSize: desc.immediate_size,
-        };
-        let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
-        // SAFETY: live device; the descriptor lives across the call.
-        unsafe {
-            PipelineLayout::from_raw(sys::wgpuDeviceCreatePipelineLayout(self.as_raw(), &c_desc))
-        }
-        .expect("wgpuDeviceCreatePipelineLayout returned null")
+        with_raw_array(
+            desc.bind_group_layouts,
+            BindGroupLayout::as_raw,
+            |layouts| {
+                let c_desc = sys::WGPUPipelineLayoutDescriptor {
+                    nextInChain: std::ptr::null_mut(),
+                    label: string::label(desc.label),
+                    bindGroupLayoutCount: layouts.len(),
+                    bindGroupLayouts: layouts.as_ptr(),
+                    immediateSize: desc.immediate_size,
+                };
+                let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
+                // SAFETY: live device; the descriptor and the layouts' array live across the call.
+                unsafe {
+                    let raw = sys::wgpuDeviceCreatePipelineLayout(self.as_raw(), &c_desc);
+                    PipelineLayout::from_raw(raw, self.clone())
+                }
+                .expect("wgpuDeviceCreatePipelineLayout returned null")
+            },
+        )
     }
 }

@@ -1,15 +1,15 @@
 //! [`QuerySet`]: timestamp and occlusion queries.
 
-use crate::handle::handle;
+use crate::handle::device_child;
 use crate::{Device, QueryType, string};
 use dawn_sys as sys;
 
-handle! {
+device_child! {
     /// A set of queries (`WGPUQuerySet`, WebGPU's `GPUQuerySet`). Timestamps need the device feature
     /// [`FeatureName::TimestampQuery`](crate::FeatureName::TimestampQuery); resolve them into a buffer with
     /// [`CommandEncoder::resolve_query_set`](crate::CommandEncoder::resolve_query_set) (8 bytes each,
     /// nanoseconds).
-    pub struct QuerySet(WGPUQuerySetImpl, wgpuQuerySetAddRef, wgpuQuerySetRelease);
+    pub struct QuerySet(RawQuerySet: WGPUQuerySetImpl, wgpuQuerySetAddRef, wgpuQuerySetRelease);
 }
 
 // SAFETY: the device is internally synchronized.
@@ -52,6 +52,7 @@ impl QuerySet {
     /// Frees the queries now.
     #[doc(alias = "wgpuQuerySetDestroy")]
     pub fn destroy(&self) {
+        let _gate = self.device().shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live query set.
         unsafe { sys::wgpuQuerySetDestroy(self.as_raw()) }
     }
@@ -69,7 +70,10 @@ impl Device {
         };
         let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live device; the descriptor lives across the call.
-        unsafe { QuerySet::from_raw(sys::wgpuDeviceCreateQuerySet(self.as_raw(), &c_desc)) }
-            .expect("wgpuDeviceCreateQuerySet returned null")
+        unsafe {
+            let raw = sys::wgpuDeviceCreateQuerySet(self.as_raw(), &c_desc);
+            QuerySet::from_raw(raw, self.clone())
+        }
+        .expect("wgpuDeviceCreateQuerySet returned null")
     }
 }

@@ -2,22 +2,15 @@
 
 use crate::device::DeviceShared;
 use crate::future::{self, Pending, Slot};
-use crate::handle::handle;
+use crate::handle::{device_child, with_raw_array};
 use crate::{Buffer, BufferUsage, CommandBuffer, Error, ErrorKind, Result, string};
 use dawn_sys as sys;
 use std::ffi::c_void;
 use std::sync::Arc;
 
-handle! {
-    /// The bare `WGPUQueue` reference.
-    pub(crate) struct RawQueue(WGPUQueueImpl, wgpuQueueAddRef, wgpuQueueRelease);
-}
-
-/// A device's queue (`WGPUQueue`, WebGPU's `GPUQueue`). Get it with [`Device::queue`](crate::Device::queue).
-#[derive(Clone)]
-pub struct Queue {
-    raw: RawQueue,
-    device: Arc<DeviceShared>,
+device_child! {
+    /// A device's queue (`WGPUQueue`, WebGPU's `GPUQueue`). Get it with [`Device::queue`](crate::Device::queue).
+    pub struct Queue(RawQueue: WGPUQueueImpl, wgpuQueueAddRef, wgpuQueueRelease);
 }
 
 // SAFETY: the queue belongs to a device created with ImplicitDeviceSynchronization.
@@ -25,17 +18,6 @@ unsafe impl Send for Queue {}
 unsafe impl Sync for Queue {}
 
 impl Queue {
-    pub(crate) fn from_raw(raw: sys::WGPUQueue, device: Arc<DeviceShared>) -> Self {
-        // SAFETY: Dawn returned a new reference (wgpuDeviceGetQueue never returns null for a live device).
-        let raw = unsafe { RawQueue::from_raw(raw) }.expect("wgpuDeviceGetQueue returned null");
-        Queue { raw, device }
-    }
-
-    /// The raw `WGPUQueue`, still owned by `self`.
-    pub fn as_raw(&self) -> sys::WGPUQueue {
-        self.raw.as_raw()
-    }
-
     /// Sets the label Dawn uses for it in messages.
     #[doc(alias = "wgpuQueueSetLabel")]
     pub fn set_label(&self, label: &str) {
@@ -48,15 +30,11 @@ impl Queue {
     #[doc(alias = "wgpuQueueSubmit")]
     #[inline]
     pub fn submit(&self, command_buffers: &[CommandBuffer]) {
-        let _gate = self.device.gate(); // see DeviceShared::destroy_gate
-        // SAFETY: `CommandBuffer` is a transparent non-null handle, so the slice is a C array of handles.
-        unsafe {
-            sys::wgpuQueueSubmit(
-                self.as_raw(),
-                command_buffers.len(),
-                command_buffers.as_ptr().cast::<sys::WGPUCommandBuffer>(),
-            )
-        }
+        with_raw_array(command_buffers, CommandBuffer::as_raw, |raw| {
+            let _gate = self.device().shared.gate(); // see DeviceShared::destroy_gate
+            // SAFETY: live queue and command buffers; the array lives across the call.
+            unsafe { sys::wgpuQueueSubmit(self.as_raw(), raw.len(), raw.as_ptr()) }
+        })
     }
 
     /// Writes `data` into `buffer` at `offset` (one `wgpuQueueWriteBuffer`; Dawn copies the data before
@@ -89,7 +67,7 @@ impl Queue {
                 buffer.size()
             )));
         }
-        let _gate = self.device.gate(); // see DeviceShared::destroy_gate
+        let _gate = self.device().shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live queue and buffer; `bytes` is readable for its length during the call.
         unsafe {
             sys::wgpuQueueWriteBuffer(
@@ -112,17 +90,11 @@ impl Queue {
             mode: future::mode(),
             callback: Some(on_work_done),
             userdata1: slot.userdata(),
-            userdata2: Arc::into_raw(self.device.clone()) as *mut c_void,
+            userdata2: Arc::into_raw(self.device().shared.clone()) as *mut c_void,
         };
         // SAFETY: live queue; the callback takes its userdata back.
         let future = unsafe { sys::wgpuQueueOnSubmittedWorkDone(self.as_raw(), info) };
-        Pending::new(&self.device.instance, future, slot)
-    }
-}
-
-impl std::fmt::Debug for Queue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Queue({:p})", self.as_raw())
+        Pending::new(self.device().instance(), future, slot)
     }
 }
 

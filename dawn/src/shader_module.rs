@@ -1,24 +1,14 @@
 //! [`ShaderModule`]: compiled WGSL, and its compilation messages.
 
 use crate::future::{self, Pending, Slot};
-use crate::handle::handle;
-use crate::{
-    CompilationMessageType, Device, Error, ErrorFilter, ErrorKind, Instance, Result, string,
-};
+use crate::handle::device_child;
+use crate::{CompilationMessageType, Device, Error, ErrorFilter, ErrorKind, Result, string};
 use dawn_sys as sys;
 use std::ffi::c_void;
 
-handle! {
-    /// The bare `WGPUShaderModule` reference.
-    pub(crate) struct RawShaderModule(WGPUShaderModuleImpl, wgpuShaderModuleAddRef, wgpuShaderModuleRelease);
-}
-
-/// A shader module (`WGPUShaderModule`, WebGPU's `GPUShaderModule`).
-#[derive(Clone, Debug)]
-pub struct ShaderModule {
-    raw: RawShaderModule,
-    /// Waits on the compilation-info future go through the device's instance.
-    instance: Instance,
+device_child! {
+    /// A shader module (`WGPUShaderModule`, WebGPU's `GPUShaderModule`).
+    pub struct ShaderModule(RawShaderModule: WGPUShaderModuleImpl, wgpuShaderModuleAddRef, wgpuShaderModuleRelease);
 }
 
 // SAFETY: immutable once created; the device is internally synchronized.
@@ -81,20 +71,7 @@ impl std::fmt::Display for CompilationInfo {
     }
 }
 
-impl PartialEq for ShaderModule {
-    fn eq(&self, other: &Self) -> bool {
-        self.raw == other.raw
-    }
-}
-
-impl Eq for ShaderModule {}
-
 impl ShaderModule {
-    /// The raw `WGPUShaderModule`, still owned by `self`.
-    pub fn as_raw(&self) -> sys::WGPUShaderModule {
-        self.raw.as_raw()
-    }
-
     /// Sets the label Dawn uses for it in messages.
     #[doc(alias = "wgpuShaderModuleSetLabel")]
     pub fn set_label(&self, label: &str) {
@@ -115,7 +92,7 @@ impl ShaderModule {
         };
         // SAFETY: live module; the callback takes its userdata back.
         let future = unsafe { sys::wgpuShaderModuleGetCompilationInfo(self.as_raw(), info) };
-        Pending::new(&self.instance, future, slot)
+        Pending::new(self.device().instance(), future, slot)
     }
 }
 
@@ -139,14 +116,11 @@ impl Device {
         };
         let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live device; the descriptor chain lives across the call.
-        let raw = unsafe {
-            RawShaderModule::from_raw(sys::wgpuDeviceCreateShaderModule(self.as_raw(), &c_desc))
+        unsafe {
+            let raw = sys::wgpuDeviceCreateShaderModule(self.as_raw(), &c_desc);
+            ShaderModule::from_raw(raw, self.clone())
         }
-        .expect("wgpuDeviceCreateShaderModule returned null");
-        ShaderModule {
-            raw,
-            instance: self.instance().clone(),
-        }
+        .expect("wgpuDeviceCreateShaderModule returned null")
     }
 
     /// Creates a shader module and returns [`ErrorKind::Validation`] if the WGSL does not compile, with
