@@ -4,6 +4,7 @@
 #   ./dev.sh test    run every test (the command CI runs)
 #   ./dev.sh lint    rustfmt and clippy, warnings as errors
 #   ./dev.sh bench   the benchmark table (pass --quick for a short run)
+#   ./dev.sh soak    every test binary N times, with timeouts: a table of passed/hung/crashed (scripts/soak.sh)
 #   ./dev.sh setup   only install (apt packages, the pinned Dawn kit)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -33,7 +34,10 @@ case "$command" in
   bench)
     bash scripts/setup.sh
     cargo run --release --example bench -- "$@" ;;
+  soak)
+    bash scripts/setup.sh
+    bash scripts/soak.sh "$@" ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     exit 2 ;;
 esac

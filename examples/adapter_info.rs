@@ -1,7 +1,9 @@
 //! The main demo: prints the adapter Dawn finds (name, vendor, backend, type, driver), its limits and its
 //! features by name, then runs one compute shader and checks its result against the CPU.
 //!
-//! Run: `./dev.sh demo` (or `cargo run --example adapter_info` once set up).
+//! Run: `./dev.sh demo` (or `cargo run --example adapter_info` once set up). `--toggle NAME` (repeatable)
+//! passes a Dawn toggle to the instance and the adapter request, e.g. `--toggle allow_unsafe_apis` to list
+//! the experimental features too.
 
 use anyhow::{Context, ensure};
 use dawn::*;
@@ -9,9 +11,25 @@ use dawn::*;
 const N: usize = 1 << 20;
 
 fn main() -> anyhow::Result<()> {
-    let instance = Instance::new()?;
+    let mut names = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--toggle" => names.push(args.next().context("--toggle needs a toggle name")?),
+            other => anyhow::bail!("unknown argument {other:?} (use --toggle NAME)"),
+        }
+    }
+    let enabled: Vec<&str> = names.iter().map(String::as_str).collect();
+    let toggles = Toggles {
+        enabled: &enabled,
+        ..Default::default()
+    };
+    let instance = Instance::with_descriptor(&InstanceDescriptor { toggles })?;
     let adapter = instance
-        .request_adapter(&RequestAdapterOptions::default())
+        .request_adapter(&RequestAdapterOptions {
+            toggles,
+            ..Default::default()
+        })
         .wait()
         .context(
             "no WebGPU adapter (is a Vulkan driver installed? ./dev.sh setup installs lavapipe)",

@@ -238,19 +238,20 @@ unsafe fn raw_submits(r: Raw, n: usize) -> anyhow::Result<Duration> {
 /// # Safety
 /// `r` holds live handles, and the map buffer is unmapped with no view alive.
 #[inline(never)]
-unsafe fn raw_maps(r: Raw, n: usize) -> anyhow::Result<Duration> {
+unsafe fn raw_maps(r: Raw, n: usize, mode: sys::WGPUCallbackMode) -> anyhow::Result<Duration> {
     let mut wrong = 0usize;
     let start = Instant::now();
     for _ in 0..n {
         let mut status = u32::MAX;
         let info = sys::WGPUBufferMapCallbackInfo {
             nextInChain: std::ptr::null_mut(),
-            mode: sys::WGPUCallbackMode_AllowProcessEvents,
+            mode,
             callback: Some(raw_on_mapped),
             userdata1: (&raw mut status).cast(),
             userdata2: std::ptr::null_mut(),
         };
-        // SAFETY: live buffer, unmapped; `status` outlives the wait that fires the callback.
+        // SAFETY: live buffer, unmapped; `status` outlives the wait that fires the callback (or the call,
+        // when a spontaneous callback runs inside it).
         unsafe {
             let future = sys::wgpuBufferMapAsync(
                 r.map_buffer,
@@ -259,7 +260,9 @@ unsafe fn raw_maps(r: Raw, n: usize) -> anyhow::Result<Duration> {
                 MAP_SIZE as usize,
                 info,
             );
-            raw_wait(r.instance, future)?;
+            if std::ptr::read_volatile(&status) == u32::MAX {
+                raw_wait(r.instance, future)?;
+            }
         }
         ensure!(
             status == sys::WGPUMapAsyncStatus_Success,
@@ -481,8 +484,9 @@ fn main() -> anyhow::Result<()> {
     type Side<'a> = Box<dyn Fn(usize) -> anyhow::Result<Duration> + 'a>;
     // SAFETY (every raw side): the handles live in `bench` until the end of main, and the map buffer is
     // unmapped between uses.
-    let raw_map_side = || -> Side<'_> { Box::new(move |n| unsafe { raw_maps(raw, n) }) };
-    let workloads: [(Side<'_>, Side<'_>, usize); 3] = [
+    let raw_map_side = |mode| -> Side<'_> { Box::new(move |n| unsafe { raw_maps(raw, n, mode) }) };
+    let spontaneous = sys::WGPUCallbackMode_AllowSpontaneous;
+    let workloads: [(Side<'_>, Side<'_>, usize); 4] = [
         (
             Box::new(|n| safe_submits(&bench, n)),
             Box::new(move |n| unsafe { raw_submits(raw, n) }),
@@ -490,13 +494,18 @@ fn main() -> anyhow::Result<()> {
         ),
         (
             Box::new(|n| safe_maps(&bench, n)),
-            raw_map_side(),
+            raw_map_side(spontaneous),
             maps_per_round,
         ),
         (
             Box::new(|n| safe_guard_maps(&bench, n)),
-            raw_map_side(),
+            raw_map_side(spontaneous),
             guard_maps_per_round,
+        ),
+        (
+            Box::new(|n| safe_maps(&bench, n)),
+            raw_map_side(sys::WGPUCallbackMode_AllowProcessEvents),
+            maps_per_round,
         ),
     ];
 
@@ -518,7 +527,7 @@ fn main() -> anyhow::Result<()> {
         0
     };
 
-    let mut samples: [Samples; 3] = Default::default();
+    let mut samples: [Samples; 4] = Default::default();
     let run_start = Instant::now();
     for round in 0..rounds {
         let safe_first = round % 4 == 0 || round % 4 == 3;
@@ -557,10 +566,17 @@ fn main() -> anyhow::Result<()> {
     println!("|---|---:|---:|---:|---:|---|");
     let names = [
         ("encode + dispatch + submit", submits_per_round),
-        ("map + wait + read + unmap (view)", maps_per_round),
         (
-            "map + wait + read + unmap (Mapping guard)",
+            "map + wait + read + unmap (view; raw spontaneous)",
+            maps_per_round,
+        ),
+        (
+            "map + wait + read + unmap (Mapping guard; raw spontaneous)",
             guard_maps_per_round,
+        ),
+        (
+            "map + wait + read + unmap (view; raw through WaitAny)",
+            maps_per_round,
         ),
     ];
     for ((name, per_round), samples) in names.into_iter().zip(&samples) {

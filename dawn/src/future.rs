@@ -249,7 +249,14 @@ impl<T> Pending<T> {
 
     /// Blocks until the operation completes and returns its result.
     #[doc(alias = "wgpuInstanceWaitAny")]
+    #[inline]
     pub fn wait(mut self) -> Result<T> {
+        // The common case of a map, lean: resolved before the call returned.
+        if let Op::Done(result) = &mut self.op
+            && let Some(result) = result.take()
+        {
+            return result;
+        }
         self.wait_until(None)
     }
 

@@ -118,6 +118,7 @@ impl StateWord {
         }
     }
 
+    #[inline]
     fn slot(&self, token: u64) -> &AtomicU64 {
         &self.ring[(token % RING) as usize]
     }
@@ -160,6 +161,7 @@ impl StateWord {
         self.result(TOKEN.get(word)).is_some()
     }
 
+    #[inline]
     pub(crate) fn load(&self) -> u64 {
         self.word.load(SeqCst)
     }

@@ -89,7 +89,7 @@ impl MapState {
 
     /// Whether this buffer's Dawn calls are all done: no unmap or destroy busy, and the latest map's
     /// `wgpuBufferMapAsync` returned.
-    #[inline]
+    #[inline(always)]
     fn calls_done(&self, word: u64) -> bool {
         phase(word) != Phase::Busy && self.called.load(Acquire) == TOKEN.get(word)
     }
@@ -321,13 +321,14 @@ impl MapState {
             // Paired with the device's destroy (see `Mappable::idle`): never call Dawn while it is being
             // destroyed. Inside the destroy's own callbacks, the destroy ends the mapping itself; otherwise
             // give the word back, let the destroy finish (or be refused), and try again.
-            if lifecycle.is_closing() && !lifecycle.closing_here() {
+            let closing = lifecycle.is_closing();
+            if closing && !lifecycle.closing_here() {
                 self.state.word.store(word, Release);
                 lifecycle.settle()?;
                 word = self.state.load();
                 continue;
             }
-            if !lifecycle.is_closing() {
+            if !closing {
                 self.dawn_call(call);
             }
             // Only this call changes the word while it is busy: a plain store ends it.
@@ -339,6 +340,7 @@ impl MapState {
     }
 
     /// Map `token`'s result, `None` while its callback has not run.
+    #[inline]
     fn result(&self, buffer: &Buffer, token: u64) -> Option<Result<()>> {
         match self.state.result(token) {
             Some(true) => Some(Ok(())),

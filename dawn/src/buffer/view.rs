@@ -252,6 +252,7 @@ impl std::fmt::Debug for Mapping<'_> {
 impl Buffer {
     /// Dawn's pointer to `range` of the mapping (`writable`: from the writable entry point); `None` when
     /// Dawn refuses it (its device was destroyed).
+    #[inline]
     fn mapped_ptr(&self, range: &Range<u64>, writable: bool) -> Option<*mut u8> {
         let (offset, len) = (range.start as usize, (range.end - range.start) as usize);
         // SAFETY: the range lies inside the current mapping (checked by the caller's view or guard).
@@ -268,6 +269,7 @@ impl Buffer {
     }
 
     /// Counts a view of `range` and gets Dawn's pointer to it; returns the view's id and bytes.
+    #[inline]
     fn open_view(
         &self,
         range: impl RangeBounds<u64>,

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Takes the suite to a GPU machine that has no Rust toolchain (DESIGN.md, "Running the suite on the GPU machine").
+#
+#   scripts/gpu.sh pack      here: builds the stripped release test binaries and examples into .gpu/ (git-ignored),
+#                            with libwebgpu_dawn.so and the files the tests read at their absolute build-time paths
+#   scripts/gpu.sh setup     there, from the repository root of the copied tree: unpacks the Vulkan loader debs
+#                            carried in .gl/, puts the packed files back at their absolute paths, and prints the
+#                            environment to `eval` (LD_LIBRARY_PATH, XDG_RUNTIME_DIR)
+#
+# Then, there: `eval "$(bash scripts/gpu.sh setup)"; bash scripts/soak.sh --bins .gpu/bins --jobs 8`, or run
+# .gpu/examples/* directly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+case "${1:-}" in
+  pack)
+    rm -rf .gpu && mkdir -p .gpu/bins .gpu/examples .gpu/lib
+    bash scripts/soak.sh --pack .gpu/bins >/dev/null
+    CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true \
+      cargo build --release --examples --message-format=json 2>/dev/null \
+      | python3 -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") == "compiler-artifact" and "example" in m["target"]["kind"] and m.get("executable"):
+        print(m["executable"])
+' | while read -r exe; do cp "$exe" .gpu/examples/; done
+    lib=$(find -L third_party/dawn -name libwebgpu_dawn.so | head -1)
+    cp "$lib" .gpu/lib/
+    # Files the tests open at absolute paths baked in at build time: the C parity programs (build-script
+    # outputs), the header they were built from, and this checkout's sources (by a link, see `setup`).
+    find "$root/target/release/build" -path '*/out/*' -type f -perm -u+x -name 'parity*' >.gpu/absolute
+    find -L "$root/third_party/dawn/include" -name webgpu.h >>.gpu/absolute
+    tar -cPhf .gpu/absolute.tar -T .gpu/absolute
+    echo "$root" >.gpu/root
+    du -sh .gpu
+    ;;
+  setup)
+    for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done
+    ldconfig
+    built=$(cat .gpu/root)
+    if [ "$built" != "$root" ] && [ ! -e "$built" ]; then
+      mkdir -p "$(dirname "$built")"
+      ln -s "$root" "$built"
+    fi
+    tar -xPf .gpu/absolute.tar
+    mkdir -p /tmp/xdg
+    echo "export LD_LIBRARY_PATH=$root/.gpu/lib:\${LD_LIBRARY_PATH:-} XDG_RUNTIME_DIR=/tmp/xdg"
+    ;;
+  *)
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
