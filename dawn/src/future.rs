@@ -279,3 +279,71 @@ impl<T> Drop for Pending<T> {
         }
     }
 }
+
+// ---- `Pending::map`: a minimal version for `dawn::memory`, self-contained, until this file's rewrite
+// brings its own. ----
+
+impl<T: Clone + Send + 'static> Pending<T> {
+    /// A `Pending` of what `f` makes of this operation's result once it is ready; an error skips `f` and
+    /// passes through. `f` runs once, on the thread that sees the operation complete (inside a wait, or on
+    /// the instance's event pump), so it should not block for long.
+    pub fn map<U: Clone + Send + 'static>(
+        mut self,
+        f: impl FnOnce(T) -> Result<U> + Send + 'static,
+    ) -> Pending<U> {
+        let out = Slot::<U>::new();
+        let link = Arc::new(MapLink {
+            input: Arc::downgrade(&self.slot),
+            f: Mutex::new(Some(f)),
+            out: out.clone(),
+        });
+        // Either the result is there (run `f` now), or the callback's fill wakes the link, which runs it.
+        if let Some(result) = self.slot.get_or_register(&Waker::from(link.clone())) {
+            link.finish(result);
+        }
+        // The new `Pending` waits on the same Dawn future; this one must not pump it when dropped.
+        let pump_on_drop = std::mem::replace(&mut self.pump_on_drop, false);
+        Pending {
+            slot: out,
+            source: self.source.take(),
+            pump_on_drop,
+        }
+    }
+}
+
+/// Runs a [`Pending::map`] function when the input slot is filled (as the slot's waker).
+struct MapLink<T, U, F> {
+    input: std::sync::Weak<Slot<T>>,
+    f: Mutex<Option<F>>,
+    out: Arc<Slot<U>>,
+}
+
+impl<T: Clone, U: Clone, F: FnOnce(T) -> Result<U>> MapLink<T, U, F> {
+    fn finish(&self, result: Result<T>) {
+        let Some(f) = self.f.lock().take() else {
+            return;
+        };
+        let mapped = result.and_then(|value| {
+            catch_unwind(AssertUnwindSafe(|| f(value))).unwrap_or_else(|_| {
+                Err(Error::new(
+                    ErrorKind::Internal,
+                    "a panic in the function given to Pending::map",
+                ))
+            })
+        });
+        self.out.fill(mapped);
+    }
+}
+
+impl<T, U, F> std::task::Wake for MapLink<T, U, F>
+where
+    T: Clone + Send + 'static,
+    U: Clone + Send + 'static,
+    F: FnOnce(T) -> Result<U> + Send + 'static,
+{
+    fn wake(self: Arc<Self>) {
+        if let Some(result) = self.input.upgrade().and_then(|slot| slot.get()) {
+            self.finish(result);
+        }
+    }
+}

@@ -81,6 +81,7 @@ mod handle;
 mod instance;
 mod limits;
 mod mapping;
+pub mod memory;
 mod pipeline_layout;
 mod query_set;
 mod queue;
