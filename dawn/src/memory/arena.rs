@@ -449,3 +449,25 @@ impl ArenaShared {
         Slice::from_handle(block, handle)
     }
 }
+
+impl std::fmt::Debug for FrameArena {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.shared.debug("FrameArena", f)
+    }
+}
+
+impl std::fmt::Debug for HeapArena {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.shared.debug("HeapArena", f)
+    }
+}
+
+impl ArenaShared {
+    fn debug(&self, name: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(name)
+            .field("id", &self.id)
+            .field("epoch", &self.epoch())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}

@@ -361,3 +361,13 @@ impl HeapShared {
         ))
     }
 }
+
+impl std::fmt::Debug for Heap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Heap")
+            .field("id", &self.shared.id)
+            .field("page_size", &self.shared.page_size)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}

@@ -154,3 +154,11 @@ fn read_lane(
     }
     Ok(())
 }
+
+impl std::fmt::Debug for ReadbackRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadbackRing")
+            .field("config", &self.lanes.config)
+            .finish()
+    }
+}

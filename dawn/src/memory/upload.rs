@@ -136,3 +136,11 @@ fn upload_lane(
     }
     Ok(())
 }
+
+impl std::fmt::Debug for UploadRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadRing")
+            .field("config", &self.lanes.config)
+            .finish()
+    }
+}
