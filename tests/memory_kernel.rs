@@ -36,7 +36,7 @@ fn pipeline(gpu: &Gpu, layout: &dawn::BindGroupLayout, code: &str) -> dawn::Comp
         .device
         .create_pipeline_layout(&PipelineLayoutDescriptor {
             label: "affine",
-            bind_group_layouts: &[layout.clone()],
+            bind_group_layouts: std::slice::from_ref(layout),
             immediate_size: 0,
         });
     gpu.device
