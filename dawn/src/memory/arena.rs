@@ -166,8 +166,9 @@ impl FrameArena {
 }
 
 impl HeapArena {
-    /// An arena of `cap_bytes` on `device` whose slices start at multiples of `align` (a power of two, at
-    /// least 4; to bind slices, a multiple of the device's `minStorageBufferOffsetAlignment`). The buffer is
+    /// An arena of `cap_bytes` on `device` whose slices start at multiples of `align` (a power of two,
+    /// raised to 4 if smaller; to bind slices, a multiple of the device's `minStorageBufferOffsetAlignment`;
+    /// not a power of two: [`ErrorKind::InvalidUse`]). The buffer is
     /// allocated now: [`ErrorKind::OutOfMemory`] if the device cannot, [`ErrorKind::Validation`] over its
     /// `maxBufferSize`.
     pub fn new(device: &Device, cap_bytes: u64, align: u64) -> Result<HeapArena> {

@@ -25,8 +25,8 @@ pub(crate) fn mapped(buffer: &Buffer, mode: MapMode) -> Pending<()> {
         .map(move |()| map.wait())
 }
 
-/// A [`Pending`] that resolves to `result` (once the work submitted so far is done, which a result
-/// known in advance does not need, but the public API has no ready-made constructor).
+/// A [`Pending`] that resolves to `result`. The public API has no constructor of a finished `Pending`, so
+/// this one rides on the queue's work-done future: it resolves once the work submitted so far is done.
 pub(crate) fn resolved<T: Clone + Send + 'static>(
     device: &Device,
     result: Result<T>,

@@ -12,8 +12,9 @@ use crate::{Buffer, BufferDescriptor, BufferUsage, Device, Error, ErrorKind, Map
 /// How a transfer ring splits its work: chunk size, staging buffers per lane, lanes (CPU threads).
 ///
 /// A ring holds up to `threads * depth` staging buffers of `chunk_bytes`, made when first needed and kept.
-/// The defaults (32 MiB, 2, up to 4 threads) come from the bench's sweep (`--transfers --sweep`, see
-/// BENCHMARKS.md): past them the rate stops growing on the machines measured.
+/// The defaults (32 MiB chunks, depth 2, as many threads as cores up to 4) are provisional: on lavapipe,
+/// a CPU device on a shared 2-core machine, no knee shows. The bench's sweep (`bench --transfers --sweep`,
+/// see BENCHMARKS.md, "Transfers") measures each combination on the GPU machine, and the defaults follow it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TransferConfig {
     /// Bytes per chunk (one staging buffer); rounded up to a multiple of 256.
