@@ -83,3 +83,15 @@ pub use slice::{DType, Slice, SliceHandle};
 pub use stats::Stats;
 pub use transfer::TransferConfig;
 pub use upload::UploadRing;
+
+/// Compile-time checks of the thread-safety the types' docs promise.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Heap>();
+    send_sync::<FrameArena>();
+    send_sync::<HeapArena>();
+    send_sync::<Block>();
+    send_sync::<Slice<f32>>();
+    send_sync::<UploadRing>();
+    send_sync::<ReadbackRing>();
+};
