@@ -133,9 +133,13 @@ impl Staging {
             match unsafe { sys::wgpuInstanceWaitAny(h.instance, 1, &mut info, SLICE_NS) } {
                 sys::WGPUWaitStatus_Success if info.completed != 0 => return Ok(()),
                 sys::WGPUWaitStatus_Success | sys::WGPUWaitStatus_TimedOut => {}
-                other => bail!("raw side: wgpuInstanceWaitAny failed with status {other}"),
+                other => {
+                    self.future = Some(future); // still due: the drop waits for it again
+                    bail!("raw side: wgpuInstanceWaitAny failed with status {other}")
+                }
             }
         }
+        self.future = Some(future);
         bail!("raw side: a map took over 60 s")
     }
 
