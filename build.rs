@@ -160,17 +160,27 @@ fn values_program(header: &str) -> String {
     c
 }
 
+/// Every `.rs` file under `dir`, recursively, sorted.
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("reading a source folder") {
+        let path = entry.expect("reading a source folder").path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
 /// Every `c_enum!` / `c_flags!` type declared in dawn/src, as Rust code for tests/parity_values.rs:
 /// `SAFE_TYPES: &[(type name, C type name, is flags, values as (name, value))]`.
 fn safe_types_table(root: &Path) -> String {
     let src = root.join("dawn/src");
     let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap_or_default();
-    let mut files: Vec<_> = std::fs::read_dir(&src)
-        .expect("reading dawn/src")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
-    files.sort();
+    let files = rust_files(&src);
     let mut types = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -190,7 +200,11 @@ fn safe_types_table(root: &Path) -> String {
                 continue;
             };
             let c_type = rest.split(')').next().unwrap_or_default();
-            let file_name = file.file_name().unwrap().to_string_lossy().into_owned();
+            let file_name = file
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             types.push((name.to_string(), c_type.to_string(), flags, file_name));
         }
     }

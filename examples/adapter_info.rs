@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
     );
 
     println!("Limits");
-    for (name, value) in adapter.limits()?.fields() {
+    for (name, value) in adapter.limits().fields() {
         println!("  {name:<42} {value}");
     }
 

@@ -85,7 +85,8 @@ impl Bench {
     fn raw(&self) -> Raw {
         Raw {
             instance: self.instance.as_raw(),
-            device: self.device.as_raw(),
+            // SAFETY: the bench never destroys the device.
+            device: unsafe { self.device.as_raw() },
             queue: self.queue.as_raw(),
             pipeline: self.pipeline.as_raw(),
             group: self.group.as_raw(),

@@ -53,7 +53,7 @@ fn main() -> anyhow::Result<()> {
         bail!("the adapter does not offer TimestampQuery");
     }
     // The adapter's limits, for buffers and bindings larger than WebGPU's defaults.
-    let limits = adapter.limits()?;
+    let limits = adapter.limits();
     let device = adapter
         .request_device(&DeviceDescriptor {
             label: "timestamps",

@@ -5,6 +5,8 @@
 #[doc = include_str!("../README.md")]
 mod readme {}
 
+pub mod busy;
+
 use dawn::{
     Adapter, Buffer, BufferDescriptor, BufferUsage, Device, DeviceDescriptor, Error, ErrorKind,
     FeatureName, Instance, Limits, MapMode, Queue, RequestAdapterOptions,

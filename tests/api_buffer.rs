@@ -50,7 +50,7 @@ fn read_back_through_map_read() {
     assert_eq!(readable.read_back::<f32>().unwrap(), data);
     // Neither MapRead nor CopySrc: a typed error.
     let opaque = gpu.buffer(16, BufferUsage::Storage);
-    assert_err(opaque.read_back::<u32>(), ErrorKind::InvalidUse);
+    assert_err(opaque.read_back::<u32>(), ErrorKind::Validation);
     assert!(gpu.take_uncaptured().is_empty());
 }
 
@@ -62,23 +62,23 @@ fn write_buffer_misuse_is_refused_and_writes_nothing() {
     gpu.queue.write_buffer(&b, 0, &before).unwrap();
     let ones = [1u32; 4];
     // Unaligned offset.
-    assert_err(gpu.queue.write_buffer(&b, 2, &ones), ErrorKind::InvalidUse);
+    assert_err(gpu.queue.write_buffer(&b, 2, &ones), ErrorKind::Validation);
     // Size not a multiple of 4.
     assert_eq!(
         gpu.queue
             .write_buffer(&b, 0, &[1u8, 2, 3, 4, 5, 6])
             .unwrap_err()
             .kind(),
-        ErrorKind::InvalidUse
+        ErrorKind::Validation
     );
     // Out of bounds (ends 4 bytes past the end), and offset overflow.
-    assert_err(gpu.queue.write_buffer(&b, 52, &ones), ErrorKind::InvalidUse);
+    assert_err(gpu.queue.write_buffer(&b, 52, &ones), ErrorKind::Validation);
     assert_eq!(
         gpu.queue
             .write_buffer(&b, u64::MAX - 3, &ones)
             .unwrap_err()
             .kind(),
-        ErrorKind::InvalidUse
+        ErrorKind::Validation
     );
     // Exactly up to the end is fine.
     gpu.queue.write_buffer(&b, 48, &[9u32; 4]).unwrap();
@@ -88,7 +88,7 @@ fn write_buffer_misuse_is_refused_and_writes_nothing() {
     // No CopyDst.
     let no_dst = gpu.buffer(16, BufferUsage::CopySrc);
     let error = gpu.queue.write_buffer(&no_dst, 0, &ones).unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::InvalidUse);
+    assert_eq!(error.kind(), ErrorKind::Validation);
     assert!(error.message().contains("CopyDst"), "{error}");
     assert_eq!(no_dst.read_back::<u32>().unwrap(), vec![0; 4]);
     assert!(

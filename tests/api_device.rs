@@ -79,7 +79,7 @@ fn create_buffer_plain_and_mapped_at_creation() {
     assert_eq!(plain.size(), 1000);
     assert_eq!(plain.usage(), BufferUsage::Storage | BufferUsage::CopySrc);
     assert_eq!(plain.map_state(), BufferMapState::Unmapped);
-    assert_eq!(plain.device().as_raw(), gpu.device.as_raw());
+    assert_eq!(plain.device(), &gpu.device);
     // New buffers are zeroed (WebGPU guarantees it).
     let zeros: Vec<u8> = plain.read_back().unwrap();
     assert_eq!(zeros, vec![0u8; 1000]);
@@ -181,8 +181,7 @@ fn compilation_info_of_valid_and_invalid_modules() {
     let error = scope
         .pop()
         .wait_timeout(WAIT)
-        .unwrap()
-        .expect("invalid WGSL is a validation error");
+        .expect_err("invalid WGSL is a validation error");
     assert_eq!(error.kind(), ErrorKind::Validation);
     let info = bad.get_compilation_info().wait_timeout(WAIT).unwrap();
     assert!(info.has_errors(), "{info}");
@@ -308,7 +307,7 @@ fn query_sets() {
     });
     assert_eq!(occlusion.count(), 3);
     assert_eq!(occlusion.ty(), QueryType::Occlusion);
-    occlusion.destroy();
+    occlusion.destroy().expect("destroying a query set");
     if gpu.device.has_feature(FeatureName::TimestampQuery) {
         let timestamps = gpu.device.create_query_set(&QuerySetDescriptor {
             label: "timestamps",
@@ -353,12 +352,12 @@ fn error_scopes_guard_pop_drop_pop_and_filters() {
     // Guard pop: catches the error.
     let scope = gpu.device.push_error_scope(ErrorFilter::Validation);
     invalid_buffer(&gpu.device, "scoped-bad");
-    let error = scope.pop().wait_timeout(WAIT).unwrap().expect("caught");
+    let error = scope.pop().wait_timeout(WAIT).expect_err("caught");
     assert_eq!(error.kind(), ErrorKind::Validation);
     assert!(error.message().contains("scoped-bad"), "{error}");
     // An empty scope pops None.
     let scope = gpu.device.push_error_scope(ErrorFilter::Validation);
-    assert_eq!(scope.pop().wait_timeout(WAIT).unwrap(), None);
+    assert_eq!(scope.pop().wait_timeout(WAIT), Ok(()));
     // Drop pop: the error is swallowed by the scope, and the scope is gone afterwards.
     {
         let _scope = gpu.device.push_error_scope(ErrorFilter::Validation);
@@ -381,18 +380,17 @@ fn error_scopes_guard_pop_drop_pop_and_filters() {
     let outer = gpu.device.push_error_scope(ErrorFilter::Validation);
     let inner = gpu.device.push_error_scope(ErrorFilter::OutOfMemory);
     invalid_buffer(&gpu.device, "filtered-bad");
-    assert_eq!(inner.pop().wait_timeout(WAIT).unwrap(), None);
+    assert_eq!(inner.pop().wait_timeout(WAIT), Ok(()));
     let error = outer
         .pop()
         .wait_timeout(WAIT)
-        .unwrap()
-        .expect("the validation scope");
+        .expect_err("the validation scope");
     assert!(error.message().contains("filtered-bad"), "{error}");
     // Only the first error of a scope is kept.
     let scope = gpu.device.push_error_scope(ErrorFilter::Validation);
     invalid_buffer(&gpu.device, "first-bad");
     invalid_buffer(&gpu.device, "second-bad");
-    let error = scope.pop().wait_timeout(WAIT).unwrap().unwrap();
+    let error = scope.pop().wait_timeout(WAIT).unwrap_err();
     assert!(error.message().contains("first-bad"), "{error}");
     assert!(gpu.take_uncaptured().is_empty());
 }
@@ -407,12 +405,12 @@ fn error_scope_guards_popped_out_of_order() {
     let first = validation.pop().wait_timeout(WAIT);
     let second = out_of_memory.pop().wait_timeout(WAIT);
     match first {
-        Ok(Some(error)) => {
+        Err(error) if error.kind() == ErrorKind::Validation => {
             assert!(error.message().contains("out-of-order-bad"), "{error}");
-            assert_eq!(second.unwrap(), None);
+            assert_eq!(second, Ok(()));
         }
         Err(e) => assert_eq!(e.kind(), ErrorKind::InvalidUse, "{e}"),
-        Ok(None) => {
+        Ok(()) => {
             panic!("the validation guard reported no error (it popped the out-of-memory scope)")
         }
     }
@@ -472,7 +470,7 @@ fn destroy_resolves_lost_and_calls_the_handler_once() {
         })),
         ..Default::default()
     });
-    let lost = device.lost();
+    let mut lost = device.lost();
     assert!(!device.is_lost());
     assert_eq!(
         lost.wait_timeout(std::time::Duration::ZERO)

@@ -8,10 +8,11 @@ use dawn_suite::{Gpu, WAIT, assert_err};
 #[test]
 fn map_state_transitions() {
     let gpu = Gpu::new();
-    let b = gpu.readable_with(&[1, 2, 3, 4]);
+    // Written behind busy work: its map is pending until that work is done (an idle buffer's map
+    // completes inside `map_async`).
+    let b = gpu.busy_readable(&[1, 2, 3, 4]);
     assert_eq!(b.map_state(), BufferMapState::Unmapped);
-    let pending = b.map_async(MapMode::Read, ..);
-    // Callbacks only run inside WaitAny/ProcessEvents: still pending until waited on.
+    let mut pending = b.map_async(MapMode::Read, ..);
     assert_eq!(b.map_state(), BufferMapState::Pending);
     pending.wait_timeout(WAIT).unwrap();
     assert_eq!(b.map_state(), BufferMapState::Mapped);
@@ -65,28 +66,28 @@ fn map_a_sub_range_and_view_inside_it() {
         assert_eq!(odd.typed::<u32>().unwrap(), &data[64..67]);
     }
     // Outside the mapped range (even though inside the buffer): refused.
-    assert_err(b.get_mapped_range(0..256), ErrorKind::InvalidUse);
-    assert_err(b.get_mapped_range(..), ErrorKind::InvalidUse);
-    assert_err(b.get_mapped_range(508..516), ErrorKind::InvalidUse);
+    assert_err(b.get_mapped_range(0..256), ErrorKind::Validation);
+    assert_err(b.get_mapped_range(..), ErrorKind::Validation);
+    assert_err(b.get_mapped_range(508..516), ErrorKind::Validation);
     // Misaligned view offsets and sizes.
-    assert_err(b.get_mapped_range(260..268), ErrorKind::InvalidUse);
-    assert_err(b.get_mapped_range(256..258), ErrorKind::InvalidUse);
+    assert_err(b.get_mapped_range(260..268), ErrorKind::Validation);
+    assert_err(b.get_mapped_range(256..258), ErrorKind::Validation);
     b.unmap().unwrap();
     // Map range checks: offset multiple of 8, size of 4, inside the buffer.
     assert_err(
         b.map_async(MapMode::Read, 4..12).wait(),
-        ErrorKind::InvalidUse,
+        ErrorKind::Validation,
     );
     assert_err(
         b.map_async(MapMode::Read, 8..14).wait(),
-        ErrorKind::InvalidUse,
+        ErrorKind::Validation,
     );
     assert_eq!(
         b.map_async(MapMode::Read, 1000..1032)
             .wait()
             .unwrap_err()
             .kind(),
-        ErrorKind::InvalidUse
+        ErrorKind::Validation
     );
     assert_eq!(b.map_state(), BufferMapState::Unmapped);
     // An end-open range maps to the end of the buffer.
@@ -147,7 +148,7 @@ fn read_and_write_mapped_range_without_views() {
     // Writing is refused outside the mapping.
     assert_eq!(
         upload.write_mapped_range(28, &[1; 8]).unwrap_err().kind(),
-        ErrorKind::InvalidUse
+        ErrorKind::Validation
     );
     upload.unmap().unwrap();
     let readable = gpu.buffer(32, BufferUsage::MapRead | BufferUsage::CopyDst);
@@ -173,7 +174,7 @@ fn read_and_write_mapped_range_without_views() {
     readable.unmap().unwrap();
     assert_err(
         readable.read_mapped_range(0, &mut dst),
-        ErrorKind::InvalidUse,
+        ErrorKind::Validation,
     );
     assert!(gpu.take_uncaptured().is_empty());
 }
@@ -200,7 +201,7 @@ fn mapped_at_creation_with_write_mapped_range() {
     // Once unmapped, a mapped-at-creation buffer without MapWrite cannot be mapped again.
     assert_err(
         b.map_async(MapMode::Write, ..).wait(),
-        ErrorKind::InvalidUse,
+        ErrorKind::Validation,
     );
     assert!(gpu.take_uncaptured().is_empty());
 }
@@ -233,12 +234,19 @@ fn map_after_gpu_writes_sees_them_in_order() {
 fn map_futures_keep_their_own_outcome() {
     let gpu = Gpu::new();
     let b = gpu.readable_with(&[7, 8]);
-    let done = b.map_async(MapMode::Read, ..);
-    done.wait_timeout(WAIT).unwrap();
+    gpu.queue
+        .on_submitted_work_done()
+        .wait_timeout(WAIT)
+        .unwrap();
+    // Idle: the map completes inside `map_async`; its result is read only at the end.
+    let mut done = b.map_async(MapMode::Read, ..);
+    assert!(done.is_ready());
     b.unmap().unwrap();
-    let aborted = b.map_async(MapMode::Read, ..);
+    // Busy, so that the next map is still pending when `unmap` aborts it.
+    gpu.write_after_busy_work(&b, &[7, 8]);
+    let mut aborted = b.map_async(MapMode::Read, ..);
     b.unmap().unwrap();
-    let later = b.map_async(MapMode::Read, ..);
+    let mut later = b.map_async(MapMode::Read, ..);
     later.wait_timeout(WAIT).unwrap();
     assert_eq!(
         b.get_mapped_range(..).unwrap().typed::<u32>().unwrap(),
@@ -247,53 +255,57 @@ fn map_futures_keep_their_own_outcome() {
     let err = aborted.wait_timeout(WAIT).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MapFailed, "{err}");
     assert!(err.message().contains("Aborted"), "{err}");
-    // Asked again, each still answers with its own outcome.
+    // Read after the later maps, the first still answers with its own outcome.
     done.wait_timeout(WAIT).unwrap();
-    assert_err(aborted.wait_timeout(WAIT), ErrorKind::MapFailed);
     assert!(later.is_ready());
 }
 
-/// A buffer keeps the outcomes of its last four maps: a fifth map while the futures of the four before it
-/// are all alive is refused (and loses nothing); dropping one frees its slot.
+/// A buffer keeps the outcomes of its last 16 maps, so a future read after 16 later maps of its buffer
+/// is refused with a message saying so (no limit on how many maps or futures are alive).
 #[test]
-fn at_most_four_map_futures_alive_per_buffer() {
+fn a_map_future_read_after_16_later_maps_says_so() {
     let gpu = Gpu::new();
     let b = gpu.readable_with(&[1]);
-    let mut futures: Vec<_> = (0..4)
+    // Pending (behind busy work), then aborted: its outcome is a failure.
+    gpu.write_after_busy_work(&b, &[1]);
+    let mut first = b.map_async(MapMode::Read, ..);
+    b.unmap().unwrap();
+    let mut futures: Vec<_> = (0..15)
         .map(|_| {
             let pending = b.map_async(MapMode::Read, ..);
-            b.unmap().unwrap(); // aborts it
+            b.unmap().unwrap();
             pending
         })
         .collect();
-    let err = b
-        .map_async(MapMode::Read, ..)
-        .wait_timeout(WAIT)
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidUse, "{err}");
-    assert!(err.message().contains("last 4 maps"), "{err}");
-    assert_eq!(b.map_state(), BufferMapState::Unmapped);
-    for f in &futures {
-        assert_err(f.wait_timeout(WAIT), ErrorKind::MapFailed);
+    // 15 later maps: the first's outcome is still there.
+    assert_err(first.wait_timeout(WAIT), ErrorKind::MapFailed);
+    let mut overwritten = b.map_async(MapMode::Read, ..);
+    b.unmap().unwrap();
+    for _ in 0..16 {
+        b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
+        b.unmap().unwrap();
     }
-    drop(futures.remove(0));
+    let err = assert_err(overwritten.wait_timeout(WAIT), ErrorKind::InvalidUse);
+    assert!(err.message().contains("16 later maps"), "{err}");
+    for f in &mut futures {
+        assert_err(f.wait_timeout(WAIT), ErrorKind::InvalidUse);
+    }
     b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
     assert_eq!(b.get_mapped_range(..).unwrap().typed::<u32>().unwrap(), [1]);
 }
 
-/// A map future does not borrow its buffer and may outlive it: dropping the last handle of a buffer
-/// with a map pending makes Dawn abort the map, and the future reports it.
+/// A map future keeps its buffer alive: dropping every other handle of the buffer while its map is
+/// pending neither aborts the map nor frees the buffer under the future.
 #[test]
-fn a_map_future_outlives_its_buffer() {
+fn a_map_future_keeps_its_buffer_alive() {
     let gpu = Gpu::new();
-    let b = gpu.readable_with(&[5, 6]);
-    let pending = b.map_async(MapMode::Read, ..);
+    let b = gpu.busy_readable(&[5, 6]);
+    let mut pending = b.map_async(MapMode::Read, ..);
     drop(b);
-    let err = pending.wait_timeout(WAIT).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::MapFailed, "{err}");
-    // A map dropped unresolved, then its buffer: the callback still runs (driven by the event pump),
-    // and a new buffer maps normally.
-    let b = gpu.readable_with(&[9]);
+    pending.wait_timeout(WAIT).unwrap();
+    // A map dropped unresolved, then its buffer: the buffer's release aborts the map, whose callback runs
+    // then, and a new buffer maps normally.
+    let b = gpu.busy_readable(&[9]);
     drop(b.map_async(MapMode::Read, ..));
     drop(b);
     let b = gpu.readable_with(&[10]);

@@ -205,7 +205,7 @@ fn objects_move_between_threads() {
             mapped_at_creation: false,
         })
         .unwrap();
-    let pending = readable.map_async(MapMode::Read, ..);
+    let mut pending = readable.map_async(MapMode::Read, ..);
     std::thread::spawn(move || pending.wait_timeout(WAIT))
         .join()
         .unwrap()

@@ -83,34 +83,34 @@ fn the_rings_move_plain_buffers() {
     readback.read_buffer(&buffer, 16, &mut out).unwrap();
     assert!(out == data[..size - 1]);
 
-    // Refusals: nothing is written, nothing is read.
+    // WebGPU's copy rules, checked first: nothing is written, nothing is read.
     assert_err(
         upload.write_buffer(&buffer, 2, &data[..8]),
-        ErrorKind::InvalidUse,
+        ErrorKind::Validation,
     );
     assert_err(
         upload.write_buffer(&buffer, 0, &data[..7]),
-        ErrorKind::InvalidUse,
+        ErrorKind::Validation,
     );
     assert_err(
         upload.write_buffer(&buffer, size as u64 + 12, &data[..8]),
-        ErrorKind::InvalidUse,
+        ErrorKind::Validation,
     );
     let read_only = gpu.buffer(64, BufferUsage::CopySrc);
     let error = assert_err(
         upload.write_buffer(&read_only, 0, &data[..8]),
-        ErrorKind::InvalidUse,
+        ErrorKind::Validation,
     );
     assert!(error.message().contains("CopyDst"), "{error}");
     let write_only = gpu.buffer(64, BufferUsage::CopyDst);
     let mut small = [0u8; 8];
     assert_err(
         readback.read_buffer(&write_only, 0, &mut small),
-        ErrorKind::InvalidUse,
+        ErrorKind::Validation,
     );
     assert_err(
         readback.read_buffer(&buffer, 6, &mut small),
-        ErrorKind::InvalidUse,
+        ErrorKind::Validation,
     );
     assert_eq!(small, [0; 8]);
     readback.read_buffer(&buffer, 16, &mut out).unwrap();
@@ -184,17 +184,17 @@ fn partial_writes_and_zero_fill() {
 
     // Refusals write nothing.
     slice.write(&full, 0, false).unwrap();
-    let error = assert_err(slice.write(&part, 1, false), ErrorKind::InvalidUse);
+    let error = assert_err(slice.write(&part, 1, false), ErrorKind::Validation);
     assert!(error.message().contains("multiple of 4"), "{error}");
     let error = assert_err(slice.write(&part[..5], 0, false), ErrorKind::InvalidUse);
     assert!(error.message().contains("slice's end"), "{error}");
     assert_err(slice.write(&part, 4000, false), ErrorKind::InvalidUse);
     assert_err(slice.write(&part, usize::MAX, true), ErrorKind::InvalidUse);
     let (mut upload, mut readback) = small_rings(&gpu);
-    assert_err(upload.write(&slice, 2, &part), ErrorKind::InvalidUse);
+    assert_err(upload.write(&slice, 2, &part), ErrorKind::Validation);
     assert_err(upload.write(&slice, 0, &part[..5]), ErrorKind::InvalidUse);
     let mut out = vec![0u8; 8];
-    assert_err(readback.read(&slice, 3, &mut out), ErrorKind::InvalidUse);
+    assert_err(readback.read(&slice, 3, &mut out), ErrorKind::Validation);
     assert_err(readback.read(&slice, 4092, &mut out), ErrorKind::InvalidUse);
     assert!(slice.read().wait_timeout(WAIT).unwrap() == full);
     assert!(gpu.take_uncaptured().is_empty());

@@ -211,7 +211,7 @@ fn impl_type(line: &str) -> String {
         .to_string()
 }
 
-/// Every `wgpuXxx(` call in a line of code.
+/// Every `wgpuXxx(` call in a line of code (and every `wgpuXxxFreeMembers` named in it).
 fn calls_in(line: &str) -> Vec<String> {
     let code = line.split("//").next().unwrap_or_default();
     let mut out = Vec::new();
@@ -220,31 +220,86 @@ fn calls_in(line: &str) -> Vec<String> {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect();
-        if code[at + ident.len()..].starts_with('(') {
+        // `FreeMembers` functions are also passed by name to the list-reading macro.
+        if code[at + ident.len()..].starts_with('(') || ident.ends_with("FreeMembers") {
             out.push(ident);
         }
     }
     out
 }
 
-fn scan_dawn_src() -> Scan {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/dawn/src");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("reading dawn/src")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
+/// Every `.rs` file under `dir`, recursively, sorted.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("reading a source folder") {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
     files.sort();
+    files
+}
+
+/// The `wgpuXxx` literal of a macro argument `wgpuXxx = "wgpuXxx"`, which a macro turns into a method with
+/// that `doc(alias)`.
+fn macro_alias(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once("= \"wgpu")?;
+    Some(format!("wgpu{}", rest.split('"').next()?))
+}
+
+fn scan_dawn_src() -> Scan {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/dawn/src"));
+    let files = rust_files(dir);
+    assert!(
+        files.len() > 20,
+        "found only {} files in dawn/src",
+        files.len()
+    );
     let mut scan = Scan::default();
     for path in files {
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let file = path
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let text = std::fs::read_to_string(&path).unwrap();
         let mut current = String::new();
         let mut pending: Vec<String> = Vec::new();
+        // Inside a `debug_markers!(Type, ...)` invocation: its type and the methods it declares, in order.
+        let mut markers: Option<(String, Vec<&str>)> = None;
         for line in text.lines() {
             let t = line.trim();
             if line.starts_with("impl") {
                 current = impl_type(line);
+            }
+            if t == "debug_markers!(" {
+                markers = Some((
+                    String::new(),
+                    vec!["pop_debug_group", "push_debug_group", "insert_debug_marker"],
+                ));
+                continue;
+            }
+            if let Some((ty, methods)) = &mut markers {
+                if ty.is_empty() {
+                    *ty = t
+                        .trim_end_matches(',')
+                        .split('<')
+                        .next()
+                        .unwrap()
+                        .to_string();
+                } else if let (Some(alias), Some(method)) = (macro_alias(t), methods.pop()) {
+                    scan.aliases
+                        .entry(alias)
+                        .or_default()
+                        .push(format!("{ty}::{method}"));
+                }
+                if t.starts_with(')') {
+                    markers = None;
+                }
+                continue;
             }
             if let Some(rest) = t.strip_prefix("#[doc(alias = \"") {
                 pending.push(rest.split('"').next().unwrap().to_string());
@@ -273,6 +328,14 @@ fn scan_dawn_src() -> Scan {
             {
                 let (name, args) = decl.split_once('(').unwrap();
                 for f in args.trim_end_matches(");").split(", ").skip(1) {
+                    // `device_child!`'s fourth argument: `set_label`.
+                    if let Some(alias) = macro_alias(f) {
+                        scan.aliases
+                            .entry(alias)
+                            .or_default()
+                            .push(format!("{name}::set_label"));
+                        continue;
+                    }
                     let what = if f.ends_with("AddRef") {
                         "Clone"
                     } else {

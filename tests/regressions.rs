@@ -85,7 +85,7 @@ fn dropped_pending_does_not_keep_the_device_and_instance_alive() {
                 // event pump, which must free it (and the device it holds) once the future is dropped.
                 "map_outliving_its_buffer" | "map_resolved_after_its_buffer" => {
                     let buffer = map_buffer();
-                    let map = buffer.map_async(MapMode::Read, ..);
+                    let mut map = buffer.map_async(MapMode::Read, ..);
                     drop(buffer);
                     if drop_what == "map_resolved_after_its_buffer" {
                         let _ = map.wait_timeout(T);
@@ -142,7 +142,7 @@ fn dropped_lost_future_starts_no_pump_thread() {
         .request_device(&Default::default())
         .wait_timeout(T)
         .expect("device");
-    let lost = device.lost();
+    let mut lost = device.lost();
     assert_eq!(
         lost.wait_timeout(Duration::from_millis(5))
             .unwrap_err()
@@ -346,7 +346,7 @@ fn releases_racing_destroy_neither_crash_nor_hang() {
                 count: 4,
             });
             if i.is_multiple_of(2) {
-                queries.destroy();
+                queries.destroy().unwrap();
             }
             let pipeline = device.create_compute_pipeline(&ComputePipelineDescriptor {
                 label: "r",
@@ -472,7 +472,7 @@ fn map_unmap_from_several_threads_does_not_deadlock() {
                 let mut i = t;
                 while start.elapsed() < Duration::from_secs(3) {
                     let b = &buffers[i % buffers.len()];
-                    let pending = b.map_async(MapMode::Read, ..);
+                    let mut pending = b.map_async(MapMode::Read, ..);
                     // Some waits complete other threads' maps (their callbacks run here).
                     let r = pending.wait_timeout(T);
                     assert!(
@@ -614,20 +614,13 @@ fn error_scopes_of_two_threads_interleave() {
     };
     pushed_rx.recv().unwrap();
     // This thread's scope is its innermost even though thread B pushed later.
-    let mine = outer
-        .pop()
-        .wait_timeout(T)
-        .expect("popping this thread's scope");
     assert_eq!(
-        mine, None,
+        outer.pop().wait_timeout(T),
+        Ok(()),
         "thread B's error must not land in this thread's scope"
     );
     pop_tx.send(()).unwrap();
-    let theirs = other
-        .join()
-        .unwrap()
-        .expect("popping thread B's scope")
-        .expect("thread B's error");
+    let theirs = other.join().unwrap().expect_err("thread B's error");
     assert!(theirs.message().contains("thread-b-bad"), "{theirs}");
 }
 

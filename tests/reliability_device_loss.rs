@@ -93,7 +93,7 @@ fn force_loss_in_the_middle_of_work() {
     let lost_log = Arc::new(Mutex::new(Vec::new()));
     let (adapter, device) = request(&instance, lost_log.clone());
     let queue = device.queue();
-    let lost = device.lost();
+    let mut lost = device.lost();
     assert!(
         matches!(lost.wait_timeout(Duration::from_millis(10)), Err(e) if e.kind() == ErrorKind::Timeout)
     );
@@ -159,14 +159,14 @@ fn force_loss_in_the_middle_of_work() {
     for _ in 0..4 {
         submit_slow(dispatches);
     }
-    let map = readback.map_async(MapMode::Read, ..);
-    let work = queue.on_submitted_work_done();
-    let pipeline_future = device.create_compute_pipeline_async(&ComputePipelineDescriptor {
+    let mut map = readback.map_async(MapMode::Read, ..);
+    let mut work = queue.on_submitted_work_done();
+    let mut pipeline_future = device.create_compute_pipeline_async(&ComputePipelineDescriptor {
         label: "pending",
         ..desc
     });
     let scope = device.push_error_scope(ErrorFilter::Validation);
-    let pop = scope.pop();
+    let mut pop = scope.pop();
     assert!(
         !map.is_ready(),
         "the map finished before the loss: make the kernel slower"
@@ -335,8 +335,8 @@ fn destroy_with_pending_work_resolves_everything() {
             mapped_at_creation: false,
         })
         .expect("buffer");
-    let map = buffer.map_async(MapMode::Read, ..);
-    let work = device.queue().on_submitted_work_done();
+    let mut map = buffer.map_async(MapMode::Read, ..);
+    let mut work = device.queue().on_submitted_work_done();
     device.destroy().expect("destroy");
     let r = map.wait_timeout(T);
     assert!(

@@ -294,7 +294,7 @@ fn counted_workloads() {
             encoder.copy_buffer_to_buffer(&storage, 0, &readback, 0, 1 << 16);
             gpu.queue.submit(&[encoder.finish()]);
         }
-        let map = readback.map_async(MapMode::Read, ..);
+        let mut map = readback.map_async(MapMode::Read, ..);
         let done = gpu.queue.on_submitted_work_done();
         drop(gpu.device.create_compute_pipeline_async(&desc));
         gpu.device

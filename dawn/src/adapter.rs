@@ -3,8 +3,8 @@
 use crate::device::{Device, DeviceDescriptor};
 use crate::future::Pending;
 use crate::handle::handle;
-use crate::instance::Toggles;
 use crate::subgroup_matrix::SubgroupMatrixConfig;
+use crate::toggles::Toggles;
 use crate::{
     AdapterType, BackendType, Error, ErrorKind, FeatureLevel, FeatureName, Features, Instance,
     Limits, PowerPreference, Result, string,
@@ -25,6 +25,7 @@ pub struct Adapter {
 
 // SAFETY: Dawn's adapter queries are read-only or internally synchronized.
 unsafe impl Send for Adapter {}
+// SAFETY: as above.
 unsafe impl Sync for Adapter {}
 
 /// Options of [`Instance::request_adapter`] (`WGPURequestAdapterOptions`).
@@ -68,9 +69,29 @@ pub struct AdapterInfo {
 }
 
 impl AdapterInfo {
-    /// Copies and frees a `WGPUAdapterInfo` that Dawn filled.
-    pub(crate) fn from_sys(info: sys::WGPUAdapterInfo) -> Self {
-        // SAFETY: Dawn filled the string views; they are copied before the members are freed once.
+    /// The info Dawn writes through `fill` (an adapter's or device's `GetInfo`), copied, then freed.
+    ///
+    /// # Safety
+    /// `fill` must be a `GetInfo` call that fills the struct it is given and returns its status.
+    pub(crate) unsafe fn read(
+        fill: impl FnOnce(*mut sys::WGPUAdapterInfo) -> sys::WGPUStatus,
+    ) -> Result<Self> {
+        // SAFETY: plain data for Dawn to fill; zero is its empty value.
+        let mut info: sys::WGPUAdapterInfo = unsafe { std::mem::zeroed() };
+        if fill(&mut info) != sys::WGPUStatus_Success {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "Dawn could not report the adapter's info",
+            ));
+        }
+        // SAFETY: Dawn filled `info`.
+        Ok(unsafe { Self::copy_and_free(info) })
+    }
+
+    /// # Safety
+    /// `info` was filled by Dawn and is freed here, once.
+    unsafe fn copy_and_free(info: sys::WGPUAdapterInfo) -> Self {
+        // SAFETY: the string views are copied before the members are freed.
         unsafe {
             let out = AdapterInfo {
                 vendor: string::to_string(info.vendor),
@@ -91,8 +112,10 @@ impl AdapterInfo {
 }
 
 impl Adapter {
-    pub(crate) fn from_raw(raw: sys::WGPUAdapter, instance: Instance) -> Option<Self> {
-        // SAFETY: Dawn hands the callback's adapter to us with its reference.
+    /// # Safety
+    /// `raw` is null or a live adapter of `instance` whose reference the caller owns.
+    pub(crate) unsafe fn from_raw(raw: sys::WGPUAdapter, instance: Instance) -> Option<Self> {
+        // SAFETY: as the caller promised.
         unsafe { RawAdapter::from_raw(raw) }.map(|raw| Adapter { raw, instance })
     }
 
@@ -109,39 +132,33 @@ impl Adapter {
     /// What the adapter is: names, backend, type, ids, subgroup sizes.
     #[doc(alias = "wgpuAdapterGetInfo")]
     pub fn info(&self) -> Result<AdapterInfo> {
-        // SAFETY: WGPUAdapterInfo is plain data; zero is a valid "empty" value for Dawn to fill.
-        let mut info: sys::WGPUAdapterInfo = unsafe { std::mem::zeroed() };
-        // SAFETY: live adapter, valid out pointer.
-        let status = unsafe { sys::wgpuAdapterGetInfo(self.as_raw(), &mut info) };
-        if status != sys::WGPUStatus_Success {
-            return Err(Error::new(ErrorKind::Internal, "wgpuAdapterGetInfo failed"));
-        }
-        Ok(AdapterInfo::from_sys(info))
+        // SAFETY: live adapter; Dawn fills the info it is given.
+        unsafe { AdapterInfo::read(|out| sys::wgpuAdapterGetInfo(self.as_raw(), out)) }
     }
 
     /// The adapter's limits: the best a device on it can ask for.
+    ///
+    /// # Panics
+    /// If Dawn reports an error for the query, which it does only for extension structs this crate never
+    /// passes.
     #[doc(alias = "wgpuAdapterGetLimits")]
-    pub fn limits(&self) -> Result<Limits> {
+    pub fn limits(&self) -> Limits {
         let mut limits = Limits::sys_undefined();
         // SAFETY: live adapter, valid out pointer.
         let status = unsafe { sys::wgpuAdapterGetLimits(self.as_raw(), &mut limits) };
-        if status != sys::WGPUStatus_Success {
-            return Err(Error::new(
-                ErrorKind::Internal,
-                "wgpuAdapterGetLimits failed",
-            ));
-        }
-        Ok(Limits::from_sys(&limits))
+        assert_eq!(
+            status,
+            sys::WGPUStatus_Success,
+            "wgpuAdapterGetLimits failed"
+        );
+        Limits::from_sys(&limits)
     }
 
     /// The optional features the adapter offers.
     #[doc(alias = "wgpuAdapterGetFeatures")]
     pub fn features(&self) -> Features {
-        // SAFETY: plain data for Dawn to fill.
-        let mut supported: sys::WGPUSupportedFeatures = unsafe { std::mem::zeroed() };
-        // SAFETY: live adapter, valid out pointer.
-        unsafe { sys::wgpuAdapterGetFeatures(self.as_raw(), &mut supported) };
-        Features::from_supported(supported)
+        // SAFETY: live adapter; Dawn fills the list, which `read` frees.
+        unsafe { Features::read(|out| sys::wgpuAdapterGetFeatures(self.as_raw(), out)) }
     }
 
     /// Whether the adapter offers `feature`.
@@ -186,12 +203,16 @@ impl Adapter {
         };
         // SAFETY: both were filled by the call above and are freed once.
         unsafe { ext::wgpuAdapterPropertiesSubgroupMatrixConfigsFreeMembers(configs) };
-        drop(AdapterInfo::from_sys(info));
+        // SAFETY: filled by the call above.
+        drop(unsafe { AdapterInfo::copy_and_free(info) });
         Ok(list)
     }
 
     /// Asks for a device. The device always has [`FeatureName::ImplicitDeviceSynchronization`] (so it may be
     /// shared between threads) and Dawn's `timestamp_quantization` toggle off (so short passes time right).
+    ///
+    /// Dawn consumes an adapter after one device: a second request on the same adapter fails with
+    /// [`ErrorKind::Unavailable`]. Request a new adapter for each device.
     #[doc(alias = "wgpuAdapterRequestDevice")]
     pub fn request_device(&self, desc: &DeviceDescriptor<'_>) -> Pending<Device> {
         Device::request(self, desc)

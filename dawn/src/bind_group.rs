@@ -1,17 +1,13 @@
 //! [`BindGroup`]: resources bound together for a pass.
 
 use crate::handle::device_child;
-use crate::{BindGroupLayout, Buffer, Device, string};
+use crate::{BindGroupLayout, Buffer, Device, Result, string};
 use dawn_sys as sys;
 
 device_child! {
     /// A bind group (`WGPUBindGroup`, WebGPU's `GPUBindGroup`). `Clone` adds a reference.
-    pub struct BindGroup(RawBindGroup: WGPUBindGroupImpl, wgpuBindGroupAddRef, wgpuBindGroupRelease);
+    pub struct BindGroup(RawBindGroup: WGPUBindGroupImpl, wgpuBindGroupAddRef, wgpuBindGroupRelease, wgpuBindGroupSetLabel = "wgpuBindGroupSetLabel");
 }
-
-// SAFETY: immutable once created; the device is internally synchronized.
-unsafe impl Send for BindGroup {}
-unsafe impl Sync for BindGroup {}
 
 /// A range of a buffer to bind.
 #[derive(Clone, Copy, Debug)]
@@ -79,17 +75,11 @@ pub struct BindGroupDescriptor<'a> {
     pub entries: &'a [BindGroupEntry<'a>],
 }
 
-impl BindGroup {
-    /// Sets the label Dawn uses for it in messages.
-    #[doc(alias = "wgpuBindGroupSetLabel")]
-    pub fn set_label(&self, label: &str) {
-        // SAFETY: live group; the label lives across the call (Dawn copies it).
-        unsafe { sys::wgpuBindGroupSetLabel(self.as_raw(), string::view(label)) }
-    }
-}
-
 impl Device {
-    /// Creates a bind group.
+    /// Creates a bind group. An invalid one is an error object, its validation error reported to the
+    /// error scopes or the uncaptured-error handler; [`create_bind_group_checked`] returns it instead.
+    ///
+    /// [`create_bind_group_checked`]: Device::create_bind_group_checked
     #[doc(alias = "wgpuDeviceCreateBindGroup")]
     pub fn create_bind_group(&self, desc: &BindGroupDescriptor<'_>) -> BindGroup {
         let entries: Vec<_> = desc.entries.iter().map(|e| e.to_sys()).collect();
@@ -100,12 +90,16 @@ impl Device {
             entryCount: entries.len(),
             entries: entries.as_ptr(),
         };
-        let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
-        // SAFETY: live device; the descriptor and entries live across the call.
+        // SAFETY: live device; the descriptor and entries live across the call; a new reference.
         unsafe {
-            let raw = sys::wgpuDeviceCreateBindGroup(self.as_raw(), &c_desc);
-            BindGroup::from_raw(raw, self.clone())
+            self.create("wgpuDeviceCreateBindGroup", |raw| {
+                sys::wgpuDeviceCreateBindGroup(raw, &c_desc)
+            })
         }
-        .expect("wgpuDeviceCreateBindGroup returned null")
+    }
+
+    /// Creates a bind group, returning its validation error (Dawn's message) as an `Err`.
+    pub fn create_bind_group_checked(&self, desc: &BindGroupDescriptor<'_>) -> Result<BindGroup> {
+        self.scoped(|d| d.create_bind_group(desc))
     }
 }

@@ -1,17 +1,13 @@
 //! [`BindGroupLayout`]: the shape of a bind group.
 
 use crate::handle::device_child;
-use crate::{BufferBindingType, Device, ShaderStage, string};
+use crate::{BufferBindingType, Device, Result, ShaderStage, string};
 use dawn_sys as sys;
 
 device_child! {
     /// A bind group layout (`WGPUBindGroupLayout`, WebGPU's `GPUBindGroupLayout`).
-    pub struct BindGroupLayout(RawBindGroupLayout: WGPUBindGroupLayoutImpl, wgpuBindGroupLayoutAddRef, wgpuBindGroupLayoutRelease);
+    pub struct BindGroupLayout(RawBindGroupLayout: WGPUBindGroupLayoutImpl, wgpuBindGroupLayoutAddRef, wgpuBindGroupLayoutRelease, wgpuBindGroupLayoutSetLabel = "wgpuBindGroupLayoutSetLabel");
 }
-
-// SAFETY: immutable once created; the device is internally synchronized.
-unsafe impl Send for BindGroupLayout {}
-unsafe impl Sync for BindGroupLayout {}
 
 /// What a binding holds (the compute path binds buffers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,17 +95,9 @@ pub struct BindGroupLayoutDescriptor<'a> {
     pub entries: &'a [BindGroupLayoutEntry],
 }
 
-impl BindGroupLayout {
-    /// Sets the label Dawn uses for it in messages.
-    #[doc(alias = "wgpuBindGroupLayoutSetLabel")]
-    pub fn set_label(&self, label: &str) {
-        // SAFETY: live layout; the label lives across the call (Dawn copies it).
-        unsafe { sys::wgpuBindGroupLayoutSetLabel(self.as_raw(), string::view(label)) }
-    }
-}
-
 impl Device {
-    /// Creates a bind group layout.
+    /// Creates a bind group layout (an invalid one is an error object, its error reported as for
+    /// [`create_bind_group`](Device::create_bind_group)).
     #[doc(alias = "wgpuDeviceCreateBindGroupLayout")]
     pub fn create_bind_group_layout(
         &self,
@@ -122,12 +110,19 @@ impl Device {
             entryCount: entries.len(),
             entries: entries.as_ptr(),
         };
-        let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
-        // SAFETY: live device; the descriptor and entries live across the call.
+        // SAFETY: live device; the descriptor and entries live across the call; a new reference.
         unsafe {
-            let raw = sys::wgpuDeviceCreateBindGroupLayout(self.as_raw(), &c_desc);
-            BindGroupLayout::from_raw(raw, self.clone())
+            self.create("wgpuDeviceCreateBindGroupLayout", |raw| {
+                sys::wgpuDeviceCreateBindGroupLayout(raw, &c_desc)
+            })
         }
-        .expect("wgpuDeviceCreateBindGroupLayout returned null")
+    }
+
+    /// Creates a bind group layout, returning its validation error (Dawn's message) as an `Err`.
+    pub fn create_bind_group_layout_checked(
+        &self,
+        desc: &BindGroupLayoutDescriptor<'_>,
+    ) -> Result<BindGroupLayout> {
+        self.scoped(|d| d.create_bind_group_layout(desc))
     }
 }

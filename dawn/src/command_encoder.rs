@@ -1,10 +1,10 @@
 //! [`CommandEncoder`]: records passes and copies into a [`CommandBuffer`].
 
 use crate::compute_pass_encoder::{ComputePassDescriptor, ComputePassEncoder};
-use crate::handle::handle;
+use crate::encoder::{Recording, debug_markers};
+use crate::handle::{Child, handle};
 use crate::{Buffer, CommandBuffer, Device, QuerySet, string};
 use dawn_sys as sys;
-use std::mem::ManuallyDrop;
 
 handle! {
     @unique
@@ -21,22 +21,7 @@ handle! {
 /// `Send` but not `Sync`, and not `Clone`: Dawn does not lock encoders. While an encoder is open,
 /// [`Device::destroy`] and [`Device::force_loss`] are refused (Dawn does not synchronize recording with a
 /// destroy on another thread).
-pub struct CommandEncoder {
-    /// Released (in `release`) before the device stops counting this encoder.
-    raw: ManuallyDrop<RawCommandEncoder>,
-    /// Kept alive while recording (see `DeviceChild`); handed to the command buffer by `finish`.
-    device: ManuallyDrop<Device>,
-}
-
-impl Drop for CommandEncoder {
-    fn drop(&mut self) {
-        // SAFETY: dropped once, here; `finish` forgets the encoder after taking its device.
-        unsafe {
-            self.release();
-            ManuallyDrop::drop(&mut self.device);
-        }
-    }
-}
+pub struct CommandEncoder(Recording<RawCommandEncoder>);
 
 impl std::fmt::Debug for CommandEncoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -55,9 +40,9 @@ pub struct CommandEncoderDescriptor<'a> {
 }
 
 impl CommandEncoder {
-    /// The raw `WGPUCommandEncoder`, still owned by `self`.
+    /// The raw `WGPUCommandEncoder`, still owned by `self` (for calls into `dawn_sys`).
     pub fn as_raw(&self) -> sys::WGPUCommandEncoder {
-        self.raw.as_raw()
+        self.0.raw().as_raw()
     }
 
     /// Sets the label Dawn uses for it in messages.
@@ -148,72 +133,51 @@ impl CommandEncoder {
         }
     }
 
-    /// Marks a point in the commands for debuggers.
-    #[doc(alias = "wgpuCommandEncoderInsertDebugMarker")]
-    pub fn insert_debug_marker(&mut self, label: &str) {
-        // SAFETY: live encoder; the label lives across the call.
-        unsafe { sys::wgpuCommandEncoderInsertDebugMarker(self.as_raw(), string::view(label)) }
-    }
-
-    /// Opens a named group of commands for debuggers.
-    #[doc(alias = "wgpuCommandEncoderPushDebugGroup")]
-    pub fn push_debug_group(&mut self, label: &str) {
-        // SAFETY: live encoder; the label lives across the call.
-        unsafe { sys::wgpuCommandEncoderPushDebugGroup(self.as_raw(), string::view(label)) }
-    }
-
-    /// Closes the group [`push_debug_group`](CommandEncoder::push_debug_group) opened.
-    #[doc(alias = "wgpuCommandEncoderPopDebugGroup")]
-    pub fn pop_debug_group(&mut self) {
-        // SAFETY: live encoder.
-        unsafe { sys::wgpuCommandEncoderPopDebugGroup(self.as_raw()) }
-    }
-
     /// Finishes recording. Invalid commands give an invalid command buffer and a validation error (its
     /// submission is then a no-op reported as another error).
+    ///
+    /// # Panics
+    /// If Dawn returns a null command buffer, which it does not do (invalid commands give an error
+    /// object).
     #[doc(alias = "wgpuCommandEncoderFinish")]
     pub fn finish(self) -> CommandBuffer {
-        let mut this = ManuallyDrop::new(self);
-        // SAFETY: live encoder; a null descriptor is allowed. `this` is never dropped: its encoder is
-        // released once and its device moves into the command buffer.
-        unsafe {
-            let raw = sys::wgpuCommandEncoderFinish(this.as_raw(), std::ptr::null());
-            this.release();
-            CommandBuffer::from_raw(raw, ManuallyDrop::take(&mut this.device))
-        }
-        .expect("wgpuCommandEncoderFinish returned null")
-    }
-
-    /// Releases the encoder, then stops counting it on the device.
-    ///
-    /// # Safety
-    /// Once: the encoder is dead afterwards.
-    unsafe fn release(&mut self) {
-        // SAFETY: as the caller promised.
-        unsafe { ManuallyDrop::drop(&mut self.raw) };
-        self.device.shared.close_encoder();
+        let (raw, device) = self.0.finish(|encoder| {
+            // SAFETY: live encoder; a null descriptor is allowed.
+            unsafe { sys::wgpuCommandEncoderFinish(encoder.as_raw(), std::ptr::null()) }
+        });
+        // SAFETY: a new reference to a command buffer of this device.
+        unsafe { CommandBuffer::adopt(raw, device) }
+            .expect("wgpuCommandEncoderFinish returned null")
     }
 }
 
+debug_markers!(
+    CommandEncoder,
+    wgpuCommandEncoderInsertDebugMarker = "wgpuCommandEncoderInsertDebugMarker",
+    wgpuCommandEncoderPushDebugGroup = "wgpuCommandEncoderPushDebugGroup",
+    wgpuCommandEncoderPopDebugGroup = "wgpuCommandEncoderPopDebugGroup"
+);
+
 impl Device {
     /// Creates a command encoder.
+    ///
+    /// # Panics
+    /// If Dawn returns null (see [`Device`]'s `# Panics`).
     #[doc(alias = "wgpuDeviceCreateCommandEncoder")]
     pub fn create_command_encoder(&self, desc: &CommandEncoderDescriptor<'_>) -> CommandEncoder {
         let c_desc = sys::WGPUCommandEncoderDescriptor {
             nextInChain: std::ptr::null_mut(),
             label: string::label(desc.label),
         };
-        let gate = self.shared.gate(); // see DeviceShared::destroy_gate
-        // SAFETY: live device; the descriptor lives across the call.
-        let raw = unsafe {
-            RawCommandEncoder::from_raw(sys::wgpuDeviceCreateCommandEncoder(self.as_raw(), &c_desc))
-        }
-        .expect("wgpuDeviceCreateCommandEncoder returned null");
-        self.shared.open_encoder();
-        drop(gate);
-        CommandEncoder {
-            raw: ManuallyDrop::new(raw),
-            device: ManuallyDrop::new(self.clone()),
-        }
+        CommandEncoder(Recording::new(
+            self,
+            "wgpuDeviceCreateCommandEncoder",
+            |raw| {
+                // SAFETY: live device; the descriptor lives across the call; a new reference, ours to own.
+                unsafe {
+                    RawCommandEncoder::from_raw(sys::wgpuDeviceCreateCommandEncoder(raw, &c_desc))
+                }
+            },
+        ))
     }
 }

@@ -1,5 +1,6 @@
 //! [`ComputePassEncoder`]: records dispatches inside a compute pass.
 
+use crate::encoder::debug_markers;
 use crate::handle::handle;
 use crate::{BindGroup, Buffer, CommandEncoder, ComputePipeline, QuerySet, string};
 use dawn_sys as sys;
@@ -35,17 +36,24 @@ pub struct ComputePassDescriptor<'a> {
 ///
 /// It mutably borrows its [`CommandEncoder`], so it cannot outlive it or overlap another pass.
 /// [`end`](ComputePassEncoder::end) ends it; dropping it ends it too.
-#[derive(Debug)]
 pub struct ComputePassEncoder<'e> {
     raw: RawComputePass,
     ended: bool,
     _encoder: PhantomData<&'e mut CommandEncoder>,
 }
 
+impl std::fmt::Debug for ComputePassEncoder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ComputePassEncoder({:p})", self.as_raw())
+    }
+}
+
 // SAFETY: like its encoder, a pass may move between threads but is never shared.
 unsafe impl Send for ComputePassEncoder<'_> {}
 
 impl<'e> ComputePassEncoder<'e> {
+    /// # Panics
+    /// If Dawn returns a null pass, which it does not do (invalid descriptors give an error object).
     pub(crate) fn begin(encoder: &'e mut CommandEncoder, desc: &ComputePassDescriptor<'_>) -> Self {
         let timestamps = desc.timestamp_writes.map(|t| sys::WGPUPassTimestampWrites {
             nextInChain: std::ptr::null_mut(),
@@ -79,7 +87,7 @@ impl<'e> ComputePassEncoder<'e> {
         }
     }
 
-    /// The raw `WGPUComputePassEncoder`, still owned by `self`.
+    /// The raw `WGPUComputePassEncoder`, still owned by `self` (for calls into `dawn_sys`).
     pub fn as_raw(&self) -> sys::WGPUComputePassEncoder {
         self.raw.as_raw()
     }
@@ -155,27 +163,6 @@ impl<'e> ComputePassEncoder<'e> {
         }
     }
 
-    /// Marks a point in the pass for debuggers.
-    #[doc(alias = "wgpuComputePassEncoderInsertDebugMarker")]
-    pub fn insert_debug_marker(&mut self, label: &str) {
-        // SAFETY: live pass; the label lives across the call.
-        unsafe { sys::wgpuComputePassEncoderInsertDebugMarker(self.as_raw(), string::view(label)) }
-    }
-
-    /// Opens a named group of commands for debuggers.
-    #[doc(alias = "wgpuComputePassEncoderPushDebugGroup")]
-    pub fn push_debug_group(&mut self, label: &str) {
-        // SAFETY: live pass; the label lives across the call.
-        unsafe { sys::wgpuComputePassEncoderPushDebugGroup(self.as_raw(), string::view(label)) }
-    }
-
-    /// Closes the group [`push_debug_group`](ComputePassEncoder::push_debug_group) opened.
-    #[doc(alias = "wgpuComputePassEncoderPopDebugGroup")]
-    pub fn pop_debug_group(&mut self) {
-        // SAFETY: live pass.
-        unsafe { sys::wgpuComputePassEncoderPopDebugGroup(self.as_raw()) }
-    }
-
     /// Ends the pass, giving the encoder back.
     #[doc(alias = "wgpuComputePassEncoderEnd")]
     pub fn end(mut self) {
@@ -190,6 +177,13 @@ impl<'e> ComputePassEncoder<'e> {
         }
     }
 }
+
+debug_markers!(
+    ComputePassEncoder<'_>,
+    wgpuComputePassEncoderInsertDebugMarker = "wgpuComputePassEncoderInsertDebugMarker",
+    wgpuComputePassEncoderPushDebugGroup = "wgpuComputePassEncoderPushDebugGroup",
+    wgpuComputePassEncoderPopDebugGroup = "wgpuComputePassEncoderPopDebugGroup"
+);
 
 impl Drop for ComputePassEncoder<'_> {
     fn drop(&mut self) {

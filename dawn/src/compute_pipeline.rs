@@ -1,19 +1,17 @@
 //! [`ComputePipeline`]: a compute shader entry point with its layout.
 
-use crate::future::{self, Pending, Slot};
-use crate::handle::device_child;
-use crate::{BindGroupLayout, Device, Error, ErrorKind, PipelineLayout, ShaderModule, string};
+use crate::future::{self, Pending, Slot, callback_info};
+use crate::handle::{Child, device_child};
+use crate::{
+    BindGroupLayout, Device, Error, ErrorKind, PipelineLayout, Result, ShaderModule, string,
+};
 use dawn_sys as sys;
 use std::ffi::c_void;
 
 device_child! {
     /// A compute pipeline (`WGPUComputePipeline`, WebGPU's `GPUComputePipeline`).
-    pub struct ComputePipeline(RawComputePipeline: WGPUComputePipelineImpl, wgpuComputePipelineAddRef, wgpuComputePipelineRelease);
+    pub struct ComputePipeline(RawComputePipeline: WGPUComputePipelineImpl, wgpuComputePipelineAddRef, wgpuComputePipelineRelease, wgpuComputePipelineSetLabel = "wgpuComputePipelineSetLabel");
 }
-
-// SAFETY: immutable once created; the device is internally synchronized.
-unsafe impl Send for ComputePipeline {}
-unsafe impl Sync for ComputePipeline {}
 
 /// Options of [`Device::create_compute_pipeline`].
 #[derive(Clone, Copy, Debug)]
@@ -32,24 +30,17 @@ pub struct ComputePipelineDescriptor<'a> {
 }
 
 impl ComputePipeline {
-    /// Sets the label Dawn uses for it in messages.
-    #[doc(alias = "wgpuComputePipelineSetLabel")]
-    pub fn set_label(&self, label: &str) {
-        // SAFETY: live pipeline; the label lives across the call (Dawn copies it).
-        unsafe { sys::wgpuComputePipelineSetLabel(self.as_raw(), string::view(label)) }
-    }
-
     /// The layout of bind group `index` (with an auto layout, as derived from the shader). An index out of
     /// range is a validation error.
     #[doc(alias = "wgpuComputePipelineGetBindGroupLayout")]
     pub fn get_bind_group_layout(&self, index: u32) -> BindGroupLayout {
-        let _gate = self.device().shared.gate(); // see DeviceShared::destroy_gate
         // SAFETY: live pipeline; Dawn returns a new reference (an error object when out of range).
         unsafe {
-            let raw = sys::wgpuComputePipelineGetBindGroupLayout(self.as_raw(), index);
-            BindGroupLayout::from_raw(raw, self.device().clone())
+            self.device()
+                .create("wgpuComputePipelineGetBindGroupLayout", |_| {
+                    sys::wgpuComputePipelineGetBindGroupLayout(self.as_raw(), index)
+                })
         }
-        .expect("wgpuComputePipelineGetBindGroupLayout returned null")
     }
 }
 
@@ -87,36 +78,46 @@ impl Device {
     #[doc(alias = "wgpuDeviceCreateComputePipeline")]
     pub fn create_compute_pipeline(&self, desc: &ComputePipelineDescriptor<'_>) -> ComputePipeline {
         with_sys_desc(desc, |c_desc| {
-            let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
-            // SAFETY: live device; the descriptor lives across the call.
+            // SAFETY: live device; the descriptor lives across the call; a new reference.
             unsafe {
-                let raw = sys::wgpuDeviceCreateComputePipeline(self.as_raw(), c_desc);
-                ComputePipeline::from_raw(raw, self.clone())
+                self.create("wgpuDeviceCreateComputePipeline", |raw| {
+                    sys::wgpuDeviceCreateComputePipeline(raw, c_desc)
+                })
             }
-            .expect("wgpuDeviceCreateComputePipeline returned null")
         })
     }
 
+    /// Creates a compute pipeline, returning its validation error (Dawn's message) as an `Err`.
+    pub fn create_compute_pipeline_checked(
+        &self,
+        desc: &ComputePipelineDescriptor<'_>,
+    ) -> Result<ComputePipeline> {
+        self.scoped(|d| d.create_compute_pipeline(desc))
+    }
+
     /// Creates a compute pipeline in the background. Resolves to the pipeline, or to
-    /// [`ErrorKind::Validation`] / [`ErrorKind::Internal`] with Dawn's message.
+    /// [`ErrorKind::Validation`] / [`ErrorKind::Internal`] with Dawn's message ([`ErrorKind::DeviceLost`]
+    /// once the device is lost).
     #[doc(alias = "wgpuDeviceCreateComputePipelineAsync")]
     pub fn create_compute_pipeline_async(
         &self,
         desc: &ComputePipelineDescriptor<'_>,
     ) -> Pending<ComputePipeline> {
+        if let Err(e) = self.lifecycle().check_alive() {
+            return Pending::ready(Err(e));
+        }
         let slot = Slot::<ComputePipeline>::new();
-        let info = sys::WGPUCreateComputePipelineAsyncCallbackInfo {
-            nextInChain: std::ptr::null_mut(),
-            mode: future::mode(),
-            callback: Some(on_pipeline),
-            userdata1: slot.userdata(),
-            // The pipeline's device, for the callback to wrap it.
-            userdata2: Box::into_raw(Box::new(self.clone())).cast(),
-        };
+        // The pipeline's device, for the callback to wrap it.
+        let info = callback_info!(
+            WGPUCreateComputePipelineAsyncCallbackInfo,
+            on_pipeline,
+            slot,
+            Box::into_raw(Box::new(self.clone())).cast()
+        );
         let future = with_sys_desc(desc, |c_desc| {
-            let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
+            let gate = self.gate();
             // SAFETY: live device; the descriptor lives across the call; the callback takes its userdata.
-            unsafe { sys::wgpuDeviceCreateComputePipelineAsync(self.as_raw(), c_desc, info) }
+            unsafe { sys::wgpuDeviceCreateComputePipelineAsync(gate.raw(), c_desc, info) }
         });
         Pending::new(self.instance(), future, slot)
     }
@@ -138,7 +139,7 @@ unsafe extern "C" fn on_pipeline(
             let message = string::to_string(message);
             match status {
                 sys::WGPUCreatePipelineAsyncStatus_Success => {
-                    ComputePipeline::from_raw(pipeline, device).ok_or_else(|| {
+                    ComputePipeline::adopt(pipeline, device).ok_or_else(|| {
                         Error::new(ErrorKind::Internal, "Dawn returned a null pipeline")
                     })
                 }
@@ -146,7 +147,7 @@ unsafe extern "C" fn on_pipeline(
                     Err(Error::new(ErrorKind::Validation, message))
                 }
                 sys::WGPUCreatePipelineAsyncStatus_CallbackCancelled => {
-                    Err(Error::new(ErrorKind::Cancelled, message))
+                    Err(future::cancelled(message))
                 }
                 _ => Err(Error::new(ErrorKind::Internal, message)),
             }

@@ -1,4 +1,12 @@
 //! One error type for the whole crate: a kind plus Dawn's own message.
+//!
+//! The policy every call follows (also in the crate docs):
+//! - [`ErrorKind::Validation`] is a WebGPU rule, whoever checks it (Dawn, or this crate before calling
+//!   Dawn, to fail early and with the values named); [`ErrorKind::InvalidUse`] is a rule of this crate's
+//!   Rust API (views alive at `unmap`, a writable view of a read mapping, scopes popped out of order...).
+//! - Once the device is lost or destroyed, calls that produce something (an object with a `Result`, data,
+//!   a mapping, a scope's result) fail with [`ErrorKind::DeviceLost`]; calls that end something (`unmap`,
+//!   `destroy`, dropping) succeed and do nothing more; thin calls without a `Result` do nothing.
 
 use std::fmt;
 
@@ -75,8 +83,20 @@ impl Error {
         &self.message
     }
 
+    #[cold]
     pub(crate) fn invalid_use(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidUse, message)
+    }
+
+    #[cold]
+    pub(crate) fn validation(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Validation, message)
+    }
+
+    /// The error of a call on a device that is lost or destroyed.
+    #[cold]
+    pub(crate) fn device_lost() -> Self {
+        Error::new(ErrorKind::DeviceLost, "the device is lost or destroyed")
     }
 
     /// Maps a `WGPUErrorType` to a kind.

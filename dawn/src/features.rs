@@ -5,6 +5,25 @@ use dawn_sys as sys;
 use std::collections::BTreeSet;
 use std::fmt;
 
+/// Reads a `WGPUSupported*` list that `$fill` fills (`features`, `featureCount`) into a `Vec`, then frees
+/// it with `$free`. Unsafe: `$fill` must fill the struct it is given.
+macro_rules! supported_list {
+    ($ty:ident, $free:ident, $fill:expr) => {{
+        // SAFETY (caller's): plain data for Dawn to fill; zero is its empty value.
+        let mut supported: dawn_sys::$ty = std::mem::zeroed();
+        ($fill)(&mut supported);
+        let list = if supported.features.is_null() {
+            Vec::new()
+        } else {
+            std::slice::from_raw_parts(supported.features, supported.featureCount).to_vec()
+        };
+        dawn_sys::$free(supported);
+        list
+    }};
+}
+
+pub(crate) use supported_list;
+
 c_enum! {
     /// An optional feature of an adapter or device (`WGPUFeatureName`), standard or Dawn-only.
     FeatureName(WGPUFeatureName) {
@@ -213,18 +232,20 @@ impl Features {
         self.0.is_empty()
     }
 
-    /// Reads and frees a `WGPUSupportedFeatures` that Dawn filled.
-    pub(crate) fn from_supported(supported: sys::WGPUSupportedFeatures) -> Self {
-        let list = if supported.features.is_null() {
-            &[][..]
-        } else {
-            // SAFETY: Dawn filled `featureCount` entries.
-            unsafe { std::slice::from_raw_parts(supported.features, supported.featureCount) }
+    /// The features Dawn lists through `fill` (an adapter's or device's `GetFeatures`).
+    ///
+    /// # Safety
+    /// `fill` must be a `GetFeatures` call that fills the struct it is given.
+    pub(crate) unsafe fn read(fill: impl FnOnce(*mut sys::WGPUSupportedFeatures)) -> Self {
+        // SAFETY: as the caller promised.
+        let list = unsafe {
+            supported_list!(
+                WGPUSupportedFeatures,
+                wgpuSupportedFeaturesFreeMembers,
+                fill
+            )
         };
-        let set = list.iter().map(|&f| FeatureName(f)).collect();
-        // SAFETY: `supported` was filled by Dawn and is freed once.
-        unsafe { sys::wgpuSupportedFeaturesFreeMembers(supported) };
-        Features(set)
+        Features(list.into_iter().map(FeatureName).collect())
     }
 }
 

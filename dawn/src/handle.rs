@@ -1,9 +1,15 @@
-//! The macros behind every handle type: a non-null pointer to a Dawn object, where `Clone` is `AddRef` and
-//! `Drop` is `Release`; the objects a device makes also hold the device ([`DeviceChild`]).
+//! The macros behind every handle type, and the two ways an object of a device is held.
+//!
+//! - [`handle!`] declares a bare reference: a non-null pointer to a Dawn object where `Clone` is `AddRef`
+//!   and `Drop` is `Release` (`@unique`: no `Clone`, for encoders, which Dawn does not lock).
+//! - [`DeviceChild`] holds such a reference together with its [`Device`]: the device lives as long as its
+//!   objects, and the last release happens under the device's destroy gate.
+//! - [`device_child!`] declares a public object type over a `DeviceChild`, with `as_raw`, `set_label`,
+//!   `Debug`, equality and hashing by object, and `Send + Sync`.
 
-/// Declares a reference-counted handle type over a `webgpu.h` object.
-///
-/// The type is `#[repr(transparent)]` over `NonNull`, so `&[T]` and `Option<&T>` pass straight to C.
+use crate::Device;
+
+/// Declares a reference-counted bare handle type over a `webgpu.h` object.
 macro_rules! handle {
     ($(#[$meta:meta])* $vis:vis struct $name:ident($target:ident, $add_ref:ident, $release:ident);) => {
         $crate::handle::handle!(@unique $(#[$meta])* $vis struct $name($target, $release););
@@ -23,27 +29,20 @@ macro_rules! handle {
         #[repr(transparent)]
         $vis struct $name(core::ptr::NonNull<dawn_sys::$target>);
 
-        #[allow(dead_code)]
         impl $name {
             /// Adopts a raw handle, taking over the one reference the caller owned; `None` when it is null.
             ///
             /// # Safety
             /// `raw` must be null or a live handle of this object type whose reference the caller owns.
-            pub unsafe fn from_raw(raw: *mut dawn_sys::$target) -> Option<Self> {
+            #[inline]
+            pub(crate) unsafe fn from_raw(raw: *mut dawn_sys::$target) -> Option<Self> {
                 core::ptr::NonNull::new(raw).map(Self)
             }
 
             /// The raw handle, still owned by `self`.
             #[inline]
-            pub fn as_raw(&self) -> *mut dawn_sys::$target {
+            pub(crate) fn as_raw(&self) -> *mut dawn_sys::$target {
                 self.0.as_ptr()
-            }
-
-            /// Gives up ownership of the reference, returning the raw handle (the caller must release it).
-            pub fn into_raw(self) -> *mut dawn_sys::$target {
-                let raw = self.0.as_ptr();
-                core::mem::forget(self);
-                raw
             }
         }
 
@@ -52,12 +51,6 @@ macro_rules! handle {
             fn drop(&mut self) {
                 // SAFETY: `self` owns one reference.
                 unsafe { dawn_sys::$release(self.0.as_ptr()) };
-            }
-        }
-
-        impl core::fmt::Debug for $name {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                write!(f, "{}({:p})", stringify!($name), self.0)
             }
         }
 
@@ -81,19 +74,17 @@ pub(crate) use handle;
 
 /// A reference to an object of a device, together with the device.
 ///
-/// - It keeps the device alive. Dawn destroys a device when its last reference goes, and that destroy is
-///   not synchronized with calls on the device's objects from other threads: holding the device, no
-///   object can be in use while it happens.
-/// - It releases its reference under the device's destroy gate: the last release of most objects frees
-///   Vulkan objects through Dawn's deleter, which a concurrent `wgpuDeviceDestroy` tears down (the crash of
-///   RELIABILITY.md's fix 6, seen for buffers).
+/// - It keeps the device alive: Dawn destroys a device when its last reference goes, and that destroy is
+///   not synchronized with calls on the device's objects from other threads.
+/// - It releases its reference under the device's destroy gate: the last release of an object frees
+///   Vulkan objects through Dawn's deleter, which a concurrent `wgpuDeviceDestroy` tears down.
 pub(crate) struct DeviceChild<R> {
     raw: core::mem::ManuallyDrop<R>,
-    device: crate::Device,
+    device: Device,
 }
 
 impl<R> DeviceChild<R> {
-    pub(crate) fn new(raw: R, device: crate::Device) -> Self {
+    pub(crate) fn new(raw: R, device: Device) -> Self {
         Self {
             raw: core::mem::ManuallyDrop::new(raw),
             device,
@@ -106,7 +97,7 @@ impl<R> DeviceChild<R> {
     }
 
     #[inline]
-    pub(crate) fn device(&self) -> &crate::Device {
+    pub(crate) fn device(&self) -> &Device {
         &self.device
     }
 }
@@ -114,7 +105,7 @@ impl<R> DeviceChild<R> {
 impl<R> Drop for DeviceChild<R> {
     #[inline]
     fn drop(&mut self) {
-        let _gate = self.device.shared.gate();
+        let _gate = self.device.lifecycle().gate();
         // SAFETY: dropped once, here; the device field outlives the release.
         unsafe { core::mem::ManuallyDrop::drop(&mut self.raw) };
     }
@@ -141,10 +132,24 @@ impl<R: core::hash::Hash> core::hash::Hash for DeviceChild<R> {
     }
 }
 
-/// Declares a public handle type over a device's object: a [`DeviceChild`] of a bare handle type, which
-/// it declares too. `Clone` adds a reference; equality and hashing compare the object.
+/// An object type of a device (made by [`device_child!`]), for [`Device::create`](crate::Device).
+pub(crate) trait Child: Sized {
+    /// The C object.
+    type Target;
+
+    /// Adopts a raw handle of `device`'s; `None` when it is null.
+    ///
+    /// # Safety
+    /// `raw` must be null or a live handle of this type, made by `device`, whose reference the caller owns.
+    unsafe fn adopt(raw: *mut Self::Target, device: Device) -> Option<Self>;
+}
+
+/// Declares a public object type of a device: a [`DeviceChild`] of a bare handle type, which it declares
+/// too. `Clone` adds a reference; equality and hashing compare the object; the type is `Send + Sync`
+/// (every device is created with Dawn's ImplicitDeviceSynchronization, and these objects are immutable
+/// once created or, for the queue, locked by Dawn).
 macro_rules! device_child {
-    ($(#[$meta:meta])* $vis:vis struct $name:ident($raw:ident: $target:ident, $add_ref:ident, $release:ident);) => {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident($raw:ident: $target:ident, $add_ref:ident, $release:ident, $set_label:ident = $set_label_name:literal);) => {
         $crate::handle::handle! {
             #[doc = concat!("The bare reference of a [`", stringify!($name), "`].")]
             pub(crate) struct $raw($target, $add_ref, $release);
@@ -154,34 +159,40 @@ macro_rules! device_child {
         #[derive(Clone, PartialEq, Eq, Hash)]
         $vis struct $name($crate::handle::DeviceChild<$raw>);
 
-        impl $name {
-            /// Adopts a raw handle of `device`'s, taking over the reference the caller owned; `None` when it
-            /// is null.
-            ///
-            /// # Safety
-            /// `raw` must be null or a live handle of this type, made by `device`, whose reference the
-            /// caller owns.
-            #[allow(dead_code)]
-            pub(crate) unsafe fn from_raw(
-                raw: *mut dawn_sys::$target,
-                device: $crate::Device,
-            ) -> Option<Self> {
-                // SAFETY: as the caller promised.
-                unsafe { $raw::from_raw(raw) }
-                    .map(|raw| Self($crate::handle::DeviceChild::new(raw, device)))
-            }
+        // SAFETY: see the macro's docs: Dawn synchronizes every call on the device and its objects.
+        unsafe impl Send for $name {}
+        // SAFETY: as above.
+        unsafe impl Sync for $name {}
 
-            /// The raw handle, still owned by `self`.
+        impl $name {
+            /// The raw handle, still owned by `self` (for calls into `dawn_sys`).
             #[inline]
             pub fn as_raw(&self) -> *mut dawn_sys::$target {
                 self.0.raw().as_raw()
             }
 
             /// The device it belongs to.
-            #[allow(dead_code)]
             #[inline]
-            pub(crate) fn device(&self) -> &$crate::Device {
+            pub fn device(&self) -> &$crate::Device {
                 self.0.device()
+            }
+
+            /// Sets the label Dawn uses for it in messages.
+            #[doc(alias = $set_label_name)]
+            pub fn set_label(&self, label: &str) {
+                // SAFETY: live object; the label lives across the call (Dawn copies it).
+                unsafe { dawn_sys::$set_label(self.as_raw(), $crate::string::view(label)) }
+            }
+        }
+
+        impl $crate::handle::Child for $name {
+            type Target = dawn_sys::$target;
+
+            #[inline]
+            unsafe fn adopt(raw: *mut dawn_sys::$target, device: $crate::Device) -> Option<Self> {
+                // SAFETY: as the caller promised.
+                unsafe { $raw::from_raw(raw) }
+                    .map(|raw| Self($crate::handle::DeviceChild::new(raw, device)))
             }
         }
 

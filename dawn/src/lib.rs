@@ -54,33 +54,51 @@
 //! ```
 //!
 //! # Conventions
-//! - One type per WebGPU object, named as in Dawn's `webgpu_cpp.h`; `Clone` adds a reference (`AddRef`),
-//!   `Drop` releases it. Methods are the C names in snake case (`wgpuBufferMapAsync` is
-//!   [`Buffer::map_async`]); each carries a `doc(alias)` of its C name.
+//! - One type per WebGPU object, named as in Dawn's `webgpu_cpp.h`; `Clone` adds a reference, `Drop`
+//!   releases it. Methods are the C names in snake case (`wgpuBufferMapAsync` is
+//!   [`Buffer::map_async`]); each carries a `doc(alias)` of its C name. A device's `create_*` methods sit
+//!   next to the type they create (`Device::create_buffer` in the buffer module).
 //! - Descriptors are plain structs with `Default`, borrowed for the call.
 //! - Asynchronous operations return a [`Pending`]: wait on it (optionally with a timeout) or `.await` it.
-//! - Errors are [`Error`]s with an [`ErrorKind`] and Dawn's message. Validation errors of thin calls reach
-//!   [`Device::scoped`] / error scopes, or the device's uncaptured-error handler.
 //! - Thread safety: devices use Dawn's ImplicitDeviceSynchronization, so `Device`, `Queue`, `Buffer` and
 //!   the immutable objects are `Send + Sync`; encoders are `Send` only.
+//!
+//! # Errors
+//! Every error is an [`Error`] with an [`ErrorKind`] and Dawn's message (or ours, naming the values).
+//! - [`ErrorKind::Validation`] is a WebGPU rule, whoever checks it: Dawn, or this crate before calling
+//!   Dawn (a buffer over `maxBufferSize`, a misaligned map range, mapping a mapped buffer...).
+//!   [`ErrorKind::InvalidUse`] is a rule of this Rust API: `unmap` while a view is alive, a writable view
+//!   of a read mapping, overlapping writable views, error scopes popped out of order, a device destroyed
+//!   while a view or an encoder is alive.
+//! - Calls that can fail return `Result` (or a [`Pending`] of one). Thin calls that create objects
+//!   (`create_bind_group`, `create_compute_pipeline`...) return the object as WebGPU does, an error object
+//!   when invalid, and report the validation error to the error scopes or the device's uncaptured-error
+//!   handler; their `_checked` twins, [`Device::scoped`] and [`Device::try_scoped`] return it as an `Err`.
+//!   An uncaptured error is never silent: by default it is logged through `log` at error level, or printed
+//!   on stderr when no logger is set (see [`DeviceDescriptor::on_uncaptured_error`] to handle it, or to
+//!   make it fatal).
+//! - Once a device is lost or destroyed, calls that produce something (a buffer, data, a mapping, a
+//!   checked object, a scope's result, work done) fail with [`ErrorKind::DeviceLost`]; calls that end
+//!   something (`unmap`, `destroy`, drops) succeed and do nothing more; thin calls do nothing.
+//! - No call panics on anything a user can pass. The few `# Panics` sections name what Dawn itself would
+//!   have to break (a null object from a creation call).
 
 mod adapter;
 mod bind_group;
 mod bind_group_layout;
 mod buffer;
-mod buffer_mapping;
 mod command_buffer;
 mod command_encoder;
 mod compute_pass_encoder;
 mod compute_pipeline;
 mod device;
+mod encoder;
 mod error;
 mod features;
 mod future;
 mod handle;
 mod instance;
 mod limits;
-mod mapping;
 pub mod memory;
 mod pipeline_layout;
 mod query_set;
@@ -88,6 +106,7 @@ mod queue;
 mod shader_module;
 mod string;
 mod subgroup_matrix;
+mod toggles;
 mod types;
 
 pub use adapter::{Adapter, AdapterInfo, RequestAdapterOptions};
@@ -97,8 +116,9 @@ pub use bind_group::{
 pub use bind_group_layout::{
     BindGroupLayout, BindGroupLayoutDescriptor, BindGroupLayoutEntry, BindingType,
 };
-pub use buffer::{Buffer, BufferDescriptor, BufferInitDescriptor, BufferView, BufferViewMut};
-pub use buffer_mapping::PendingMap;
+pub use buffer::{
+    Buffer, BufferDescriptor, BufferInitDescriptor, BufferView, BufferViewMut, Mapping,
+};
 pub use command_buffer::CommandBuffer;
 pub use command_encoder::{CommandEncoder, CommandEncoderDescriptor};
 pub use compute_pass_encoder::{ComputePassDescriptor, ComputePassEncoder, PassTimestampWrites};
@@ -109,9 +129,8 @@ pub use device::{
 pub use error::{Error, ErrorKind, Result};
 pub use features::{FeatureName, Features};
 pub use future::Pending;
-pub use instance::{Instance, InstanceDescriptor, InstanceLimits, Toggles};
+pub use instance::{Instance, InstanceDescriptor, InstanceLimits};
 pub use limits::Limits;
-pub use mapping::Mapping;
 pub use pipeline_layout::{PipelineLayout, PipelineLayoutDescriptor};
 pub use query_set::{QuerySet, QuerySetDescriptor};
 pub use queue::Queue;
@@ -119,17 +138,17 @@ pub use shader_module::{
     CompilationInfo, CompilationMessage, ShaderModule, ShaderModuleDescriptor,
 };
 pub use subgroup_matrix::{SubgroupMatrixComponentType, SubgroupMatrixConfig};
+pub use toggles::Toggles;
 pub use types::{
     AdapterType, BackendType, BufferBindingType, BufferMapState, BufferUsage,
-    CompilationMessageType, DeviceLostReason, ErrorFilter, ErrorType, FeatureLevel,
-    InstanceFeatureName, MapMode, PowerPreference, QueryType, ShaderStage, WGSLLanguageFeatureName,
+    CompilationMessageType, DeviceLostReason, ErrorFilter, FeatureLevel, InstanceFeatureName,
+    MapMode, PowerPreference, QueryType, ShaderStage, WGSLLanguageFeatureName,
 };
 
 pub use bytemuck;
 pub use dawn_sys;
 
 /// Compile-time checks of the thread-safety promises made in each type's docs.
-#[allow(dead_code)]
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}
     const fn send<T: Send>() {}
@@ -146,6 +165,7 @@ const _: () = {
     send_sync::<CommandBuffer>();
     send_sync::<QuerySet>();
     send_sync::<Pending<Buffer>>();
+    send_sync::<Pending<()>>();
     send::<CommandEncoder>();
     send::<ComputePassEncoder<'static>>();
 };

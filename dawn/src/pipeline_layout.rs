@@ -1,17 +1,13 @@
 //! [`PipelineLayout`]: the bind group layouts a pipeline uses.
 
 use crate::handle::{device_child, with_raw_array};
-use crate::{BindGroupLayout, Device, string};
+use crate::{BindGroupLayout, Device, Result, string};
 use dawn_sys as sys;
 
 device_child! {
     /// A pipeline layout (`WGPUPipelineLayout`, WebGPU's `GPUPipelineLayout`).
-    pub struct PipelineLayout(RawPipelineLayout: WGPUPipelineLayoutImpl, wgpuPipelineLayoutAddRef, wgpuPipelineLayoutRelease);
+    pub struct PipelineLayout(RawPipelineLayout: WGPUPipelineLayoutImpl, wgpuPipelineLayoutAddRef, wgpuPipelineLayoutRelease, wgpuPipelineLayoutSetLabel = "wgpuPipelineLayoutSetLabel");
 }
-
-// SAFETY: immutable once created; the device is internally synchronized.
-unsafe impl Send for PipelineLayout {}
-unsafe impl Sync for PipelineLayout {}
 
 /// Options of [`Device::create_pipeline_layout`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -24,17 +20,9 @@ pub struct PipelineLayoutDescriptor<'a> {
     pub immediate_size: u32,
 }
 
-impl PipelineLayout {
-    /// Sets the label Dawn uses for it in messages.
-    #[doc(alias = "wgpuPipelineLayoutSetLabel")]
-    pub fn set_label(&self, label: &str) {
-        // SAFETY: live layout; the label lives across the call (Dawn copies it).
-        unsafe { sys::wgpuPipelineLayoutSetLabel(self.as_raw(), string::view(label)) }
-    }
-}
-
 impl Device {
-    /// Creates a pipeline layout.
+    /// Creates a pipeline layout (an invalid one is an error object, its error reported as for
+    /// [`create_bind_group`](Device::create_bind_group)).
     #[doc(alias = "wgpuDeviceCreatePipelineLayout")]
     pub fn create_pipeline_layout(&self, desc: &PipelineLayoutDescriptor<'_>) -> PipelineLayout {
         with_raw_array(
@@ -48,14 +36,22 @@ impl Device {
                     bindGroupLayouts: layouts.as_ptr(),
                     immediateSize: desc.immediate_size,
                 };
-                let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
-                // SAFETY: live device; the descriptor and the layouts' array live across the call.
+                // SAFETY: live device; the descriptor and the layouts' array live across the call; a new
+                // reference.
                 unsafe {
-                    let raw = sys::wgpuDeviceCreatePipelineLayout(self.as_raw(), &c_desc);
-                    PipelineLayout::from_raw(raw, self.clone())
+                    self.create("wgpuDeviceCreatePipelineLayout", |raw| {
+                        sys::wgpuDeviceCreatePipelineLayout(raw, &c_desc)
+                    })
                 }
-                .expect("wgpuDeviceCreatePipelineLayout returned null")
             },
         )
+    }
+
+    /// Creates a pipeline layout, returning its validation error (Dawn's message) as an `Err`.
+    pub fn create_pipeline_layout_checked(
+        &self,
+        desc: &PipelineLayoutDescriptor<'_>,
+    ) -> Result<PipelineLayout> {
+        self.scoped(|d| d.create_pipeline_layout(desc))
     }
 }

@@ -1,7 +1,7 @@
 //! [`QuerySet`]: timestamp and occlusion queries.
 
 use crate::handle::device_child;
-use crate::{Device, QueryType, string};
+use crate::{Device, QueryType, Result, string};
 use dawn_sys as sys;
 
 device_child! {
@@ -9,12 +9,8 @@ device_child! {
     /// [`FeatureName::TimestampQuery`](crate::FeatureName::TimestampQuery); resolve them into a buffer with
     /// [`CommandEncoder::resolve_query_set`](crate::CommandEncoder::resolve_query_set) (8 bytes each,
     /// nanoseconds).
-    pub struct QuerySet(RawQuerySet: WGPUQuerySetImpl, wgpuQuerySetAddRef, wgpuQuerySetRelease);
+    pub struct QuerySet(RawQuerySet: WGPUQuerySetImpl, wgpuQuerySetAddRef, wgpuQuerySetRelease, wgpuQuerySetSetLabel = "wgpuQuerySetSetLabel");
 }
-
-// SAFETY: the device is internally synchronized.
-unsafe impl Send for QuerySet {}
-unsafe impl Sync for QuerySet {}
 
 /// Options of [`Device::create_query_set`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -28,13 +24,6 @@ pub struct QuerySetDescriptor<'a> {
 }
 
 impl QuerySet {
-    /// Sets the label Dawn uses for it in messages.
-    #[doc(alias = "wgpuQuerySetSetLabel")]
-    pub fn set_label(&self, label: &str) {
-        // SAFETY: live query set; the label lives across the call (Dawn copies it).
-        unsafe { sys::wgpuQuerySetSetLabel(self.as_raw(), string::view(label)) }
-    }
-
     /// How many queries it holds.
     #[doc(alias = "wgpuQuerySetGetCount")]
     pub fn count(&self) -> u32 {
@@ -49,17 +38,20 @@ impl QuerySet {
         QueryType(unsafe { sys::wgpuQuerySetGetType(self.as_raw()) })
     }
 
-    /// Frees the queries now.
+    /// Frees the queries now; later uses are validation errors. Never refused (`Ok` also on a lost
+    /// device, like every call that ends something).
     #[doc(alias = "wgpuQuerySetDestroy")]
-    pub fn destroy(&self) {
-        let _gate = self.device().shared.gate(); // see DeviceShared::destroy_gate
-        // SAFETY: live query set.
-        unsafe { sys::wgpuQuerySetDestroy(self.as_raw()) }
+    pub fn destroy(&self) -> Result<()> {
+        let _gate = self.device().lifecycle().gate();
+        // SAFETY: live query set; the gate keeps the call apart from a device destroy.
+        unsafe { sys::wgpuQuerySetDestroy(self.as_raw()) };
+        Ok(())
     }
 }
 
 impl Device {
-    /// Creates a query set.
+    /// Creates a query set (an invalid one is an error object, its error reported as for
+    /// [`create_bind_group`](Device::create_bind_group)).
     #[doc(alias = "wgpuDeviceCreateQuerySet")]
     pub fn create_query_set(&self, desc: &QuerySetDescriptor<'_>) -> QuerySet {
         let c_desc = sys::WGPUQuerySetDescriptor {
@@ -68,12 +60,11 @@ impl Device {
             type_: desc.ty.0,
             count: desc.count,
         };
-        let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
-        // SAFETY: live device; the descriptor lives across the call.
+        // SAFETY: live device; the descriptor lives across the call; a new reference.
         unsafe {
-            let raw = sys::wgpuDeviceCreateQuerySet(self.as_raw(), &c_desc);
-            QuerySet::from_raw(raw, self.clone())
+            self.create("wgpuDeviceCreateQuerySet", |raw| {
+                sys::wgpuDeviceCreateQuerySet(raw, &c_desc)
+            })
         }
-        .expect("wgpuDeviceCreateQuerySet returned null")
     }
 }

@@ -1,7 +1,7 @@
 //! [`Queue`]: submits command buffers and uploads data.
 
-use crate::device::DeviceShared;
-use crate::future::{self, Pending, Slot};
+use crate::device::DeviceState;
+use crate::future::{self, Pending, Slot, callback_info};
 use crate::handle::{device_child, with_raw_array};
 use crate::{Buffer, BufferUsage, CommandBuffer, Error, ErrorKind, Result, string};
 use dawn_sys as sys;
@@ -10,36 +10,30 @@ use std::sync::Arc;
 
 device_child! {
     /// A device's queue (`WGPUQueue`, WebGPU's `GPUQueue`). Get it with [`Device::queue`](crate::Device::queue).
-    pub struct Queue(RawQueue: WGPUQueueImpl, wgpuQueueAddRef, wgpuQueueRelease);
+    pub struct Queue(RawQueue: WGPUQueueImpl, wgpuQueueAddRef, wgpuQueueRelease, wgpuQueueSetLabel = "wgpuQueueSetLabel");
 }
 
-// SAFETY: the queue belongs to a device created with ImplicitDeviceSynchronization.
-unsafe impl Send for Queue {}
-unsafe impl Sync for Queue {}
-
 impl Queue {
-    /// Sets the label Dawn uses for it in messages.
-    #[doc(alias = "wgpuQueueSetLabel")]
-    pub fn set_label(&self, label: &str) {
-        // SAFETY: live queue; the label lives across the call (Dawn copies it).
-        unsafe { sys::wgpuQueueSetLabel(self.as_raw(), string::view(label)) }
-    }
-
     /// Submits command buffers for execution, in order (one `wgpuQueueSubmit`). Submitting a command
-    /// buffer twice is a validation error.
+    /// buffer twice is a validation error; on a lost device this does nothing.
     #[doc(alias = "wgpuQueueSubmit")]
     #[inline]
     pub fn submit(&self, command_buffers: &[CommandBuffer]) {
         with_raw_array(command_buffers, CommandBuffer::as_raw, |raw| {
-            let _gate = self.device().shared.gate(); // see DeviceShared::destroy_gate
-            // SAFETY: live queue and command buffers; the array lives across the call.
+            let _gate = self.device().lifecycle().gate();
+            // SAFETY: live queue and command buffers; the array lives across the call; the gate keeps the
+            // call apart from a destroy.
             unsafe { sys::wgpuQueueSubmit(self.as_raw(), raw.len(), raw.as_ptr()) }
         })
     }
 
     /// Writes `data` into `buffer` at `offset` (one `wgpuQueueWriteBuffer`; Dawn copies the data before
     /// returning). The buffer needs `CopyDst`, the offset and size must be multiples of 4 and in bounds:
-    /// otherwise [`ErrorKind::InvalidUse`] and nothing is written.
+    /// otherwise [`ErrorKind::Validation`] and nothing is written; [`ErrorKind::DeviceLost`] once the device
+    /// is lost.
+    ///
+    /// The write runs at the next submit, before any command recorded but not yet submitted: an upload
+    /// can overtake reads recorded earlier into an open encoder.
     #[doc(alias = "wgpuQueueWriteBuffer")]
     #[inline]
     pub fn write_buffer<T: bytemuck::NoUninit>(
@@ -50,8 +44,10 @@ impl Queue {
     ) -> Result<()> {
         let bytes: &[u8] = bytemuck::cast_slice(data);
         let len = bytes.len() as u64;
+        let lifecycle = self.device().lifecycle();
+        lifecycle.check_alive()?;
         if !buffer.usage().contains(BufferUsage::CopyDst) {
-            return Err(Error::invalid_use(format!(
+            return Err(Error::validation(format!(
                 "write_buffer needs usage CopyDst; the buffer has {:?}",
                 buffer.usage()
             )));
@@ -62,13 +58,14 @@ impl Queue {
                 .checked_add(len)
                 .is_none_or(|end| end > buffer.size())
         {
-            return Err(Error::invalid_use(format!(
+            return Err(Error::validation(format!(
                 "write_buffer of {len} bytes at {offset}: offset and size must be multiples of 4 within the {} bytes",
                 buffer.size()
             )));
         }
-        let _gate = self.device().shared.gate(); // see DeviceShared::destroy_gate
-        // SAFETY: live queue and buffer; `bytes` is readable for its length during the call.
+        let _gate = lifecycle.gate();
+        // SAFETY: live queue and buffer; `bytes` is readable for its length during the call; the gate keeps
+        // the call apart from a destroy.
         unsafe {
             sys::wgpuQueueWriteBuffer(
                 self.as_raw(),
@@ -81,17 +78,20 @@ impl Queue {
         Ok(())
     }
 
-    /// Resolves when all work submitted so far has completed.
+    /// Resolves when all work submitted so far has completed ([`ErrorKind::DeviceLost`] once the device is
+    /// lost).
     #[doc(alias = "wgpuQueueOnSubmittedWorkDone")]
     pub fn on_submitted_work_done(&self) -> Pending<()> {
+        if let Err(e) = self.device().lifecycle().check_alive() {
+            return Pending::ready(Err(e));
+        }
         let slot = Slot::<()>::new();
-        let info = sys::WGPUQueueWorkDoneCallbackInfo {
-            nextInChain: std::ptr::null_mut(),
-            mode: future::mode(),
-            callback: Some(on_work_done),
-            userdata1: slot.userdata(),
-            userdata2: Arc::into_raw(self.device().shared.clone()) as *mut c_void,
-        };
+        let info = callback_info!(
+            WGPUQueueWorkDoneCallbackInfo,
+            on_work_done,
+            slot,
+            Arc::into_raw(self.device().state_arc()) as *mut c_void
+        );
         // SAFETY: live queue; the callback takes its userdata back.
         let future = unsafe { sys::wgpuQueueOnSubmittedWorkDone(self.as_raw(), info) };
         Pending::new(self.device().instance(), future, slot)
@@ -104,18 +104,16 @@ unsafe extern "C" fn on_work_done(
     userdata1: *mut c_void,
     userdata2: *mut c_void,
 ) {
-    // SAFETY: userdata2 is the device reference leaked for this call.
-    let device = unsafe { Arc::from_raw(userdata2 as *const DeviceShared) };
+    // SAFETY: userdata2 is the device state reference leaked for this call.
+    let device = unsafe { Arc::from_raw(userdata2 as *const DeviceState) };
     // SAFETY: userdata1 is the registered slot; the message lives during the call.
     unsafe {
         future::complete::<()>(userdata1, || {
             let message = string::to_string(message);
             match status {
                 sys::WGPUQueueWorkDoneStatus_Success => Ok(()),
-                sys::WGPUQueueWorkDoneStatus_CallbackCancelled => {
-                    Err(Error::new(ErrorKind::Cancelled, message))
-                }
-                _ if device.is_lost() => Err(Error::new(
+                sys::WGPUQueueWorkDoneStatus_CallbackCancelled => Err(future::cancelled(message)),
+                _ if device.lifecycle.is_lost() => Err(Error::new(
                     ErrorKind::DeviceLost,
                     format!("the device was lost: {message}"),
                 )),

@@ -1,6 +1,6 @@
 //! [`ShaderModule`]: compiled WGSL, and its compilation messages.
 
-use crate::future::{self, Pending, Slot};
+use crate::future::{self, Pending, Slot, callback_info};
 use crate::handle::device_child;
 use crate::{CompilationMessageType, Device, Error, ErrorFilter, ErrorKind, Result, string};
 use dawn_sys as sys;
@@ -8,12 +8,8 @@ use std::ffi::c_void;
 
 device_child! {
     /// A shader module (`WGPUShaderModule`, WebGPU's `GPUShaderModule`).
-    pub struct ShaderModule(RawShaderModule: WGPUShaderModuleImpl, wgpuShaderModuleAddRef, wgpuShaderModuleRelease);
+    pub struct ShaderModule(RawShaderModule: WGPUShaderModuleImpl, wgpuShaderModuleAddRef, wgpuShaderModuleRelease, wgpuShaderModuleSetLabel = "wgpuShaderModuleSetLabel");
 }
-
-// SAFETY: immutable once created; the device is internally synchronized.
-unsafe impl Send for ShaderModule {}
-unsafe impl Sync for ShaderModule {}
 
 /// Options of [`Device::create_shader_module`]: WGSL source.
 #[derive(Clone, Copy, Debug, Default)]
@@ -72,24 +68,16 @@ impl std::fmt::Display for CompilationInfo {
 }
 
 impl ShaderModule {
-    /// Sets the label Dawn uses for it in messages.
-    #[doc(alias = "wgpuShaderModuleSetLabel")]
-    pub fn set_label(&self, label: &str) {
-        // SAFETY: live module; the label lives across the call (Dawn copies it).
-        unsafe { sys::wgpuShaderModuleSetLabel(self.as_raw(), string::view(label)) }
-    }
-
     /// The compiler's messages (errors with their line and column).
     #[doc(alias = "wgpuShaderModuleGetCompilationInfo")]
     pub fn get_compilation_info(&self) -> Pending<CompilationInfo> {
         let slot = Slot::<CompilationInfo>::new();
-        let info = sys::WGPUCompilationInfoCallbackInfo {
-            nextInChain: std::ptr::null_mut(),
-            mode: future::mode(),
-            callback: Some(on_compilation_info),
-            userdata1: slot.userdata(),
-            userdata2: std::ptr::null_mut(),
-        };
+        let info = callback_info!(
+            WGPUCompilationInfoCallbackInfo,
+            on_compilation_info,
+            slot,
+            std::ptr::null_mut()
+        );
         // SAFETY: live module; the callback takes its userdata back.
         let future = unsafe { sys::wgpuShaderModuleGetCompilationInfo(self.as_raw(), info) };
         Pending::new(self.device().instance(), future, slot)
@@ -114,26 +102,30 @@ impl Device {
             nextInChain: &mut wgsl.chain,
             label: string::label(desc.label),
         };
-        let _gate = self.shared.gate(); // see DeviceShared::destroy_gate
-        // SAFETY: live device; the descriptor chain lives across the call.
+        // SAFETY: live device; the descriptor chain lives across the call; a new reference.
         unsafe {
-            let raw = sys::wgpuDeviceCreateShaderModule(self.as_raw(), &c_desc);
-            ShaderModule::from_raw(raw, self.clone())
+            self.create("wgpuDeviceCreateShaderModule", |raw| {
+                sys::wgpuDeviceCreateShaderModule(raw, &c_desc)
+            })
         }
-        .expect("wgpuDeviceCreateShaderModule returned null")
     }
 
     /// Creates a shader module and returns [`ErrorKind::Validation`] if the WGSL does not compile, with
-    /// every compiler message as `line:column: error: text` in the error's message.
+    /// every compiler message as `line:column: error: text` in the error's message
+    /// ([`ErrorKind::DeviceLost`] once the device is lost).
     pub fn create_shader_module_checked(
         &self,
         desc: &ShaderModuleDescriptor<'_>,
     ) -> Result<ShaderModule> {
+        self.lifecycle().check_alive()?;
         let scope = self.push_error_scope(ErrorFilter::Validation);
         let module = self.create_shader_module(desc);
-        let Some(error) = scope.pop().wait()? else {
+        let Err(error) = scope.pop().wait() else {
             return Ok(module);
         };
+        if error.kind() != ErrorKind::Validation {
+            return Err(error);
+        }
         let details = module
             .get_compilation_info()
             .wait()
@@ -160,9 +152,8 @@ unsafe extern "C" fn on_compilation_info(
     unsafe {
         future::complete::<CompilationInfo>(userdata1, || {
             if status != sys::WGPUCompilationInfoRequestStatus_Success || info.is_null() {
-                return Err(Error::new(
-                    ErrorKind::Cancelled,
-                    "the compilation info request was cancelled",
+                return Err(future::cancelled(
+                    "the compilation info request was cancelled".into(),
                 ));
             }
             let info = &*info;

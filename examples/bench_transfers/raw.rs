@@ -1,5 +1,6 @@
-//! The transfer rings' algorithm written on raw `webgpu.h` calls: the same chunks, lanes, depth and
-//! waits as `dawn::memory::{UploadRing, ReadbackRing}`, so that the two differ only by the Rust layer.
+//! The transfer rings' algorithm written on raw `webgpu.h` calls: the same chunks, lanes, depth, map mode
+//! (`AllowSpontaneous`, as `Buffer::map_async` registers it) and waits as
+//! `dawn::memory::{UploadRing, ReadbackRing}`, so that the two differ only by the Rust layer.
 
 use anyhow::{bail, ensure};
 use dawn::memory::TransferConfig;
@@ -87,7 +88,7 @@ impl Staging {
         self.status.store(NO_STATUS, Ordering::Relaxed);
         let info = sys::WGPUBufferMapCallbackInfo {
             nextInChain: std::ptr::null_mut(),
-            mode: sys::WGPUCallbackMode_AllowProcessEvents,
+            mode: sys::WGPUCallbackMode_AllowSpontaneous,
             callback: Some(on_mapped),
             userdata1: (&*self.status as *const AtomicU32).cast_mut().cast(),
             userdata2: std::ptr::null_mut(),
@@ -119,7 +120,7 @@ impl Staging {
         Ok(())
     }
 
-    /// Waits for the map under way, if any, to call back.
+    /// Waits for the map under way, if any, to call back (its callback done with the status word).
     fn wait(&mut self, h: Handles) -> anyhow::Result<()> {
         let Some(future) = self.future.take() else {
             return Ok(());
@@ -131,7 +132,17 @@ impl Staging {
         for _ in 0..60 {
             // SAFETY: one valid wait info of this instance.
             match unsafe { sys::wgpuInstanceWaitAny(h.instance, 1, &mut info, SLICE_NS) } {
-                sys::WGPUWaitStatus_Success if info.completed != 0 => return Ok(()),
+                sys::WGPUWaitStatus_Success if info.completed != 0 => {
+                    // A spontaneous callback may still be running on another thread when the wait sees
+                    // the map done: its status word is the sign that it is.
+                    for _ in 0..1_000_000 {
+                        if self.status.load(Ordering::Acquire) != NO_STATUS {
+                            return Ok(());
+                        }
+                        std::thread::yield_now();
+                    }
+                    bail!("raw side: a completed map never called back")
+                }
                 sys::WGPUWaitStatus_Success | sys::WGPUWaitStatus_TimedOut => {}
                 other => {
                     self.future = Some(future); // still due: the drop waits for it again

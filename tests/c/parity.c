@@ -224,9 +224,10 @@ static void on_map(WGPUMapAsyncStatus status, WGPUStringView message, void *resu
     ((MapResult *)result)->done = 1;
 }
 
+/* Spontaneous, as the safe crate maps: an idle buffer's map completes inside wgpuBufferMapAsync. */
 static WGPUFuture map_async(WGPUBuffer b, WGPUMapMode mode, size_t size, MapResult *result) {
     WGPUBufferMapCallbackInfo info = {0};
-    info.mode = WGPUCallbackMode_AllowProcessEvents;
+    info.mode = WGPUCallbackMode_AllowSpontaneous;
     info.callback = on_map;
     info.userdata1 = result;
     result->done = 0;

@@ -329,7 +329,7 @@ struct Seq<'p> {
     queue: Option<Queue>,
     lost: bool,
     buffers: Vec<Buffer>,
-    maps: Vec<(Buffer, PendingMap)>,
+    maps: Vec<(Buffer, Pending<()>)>,
     work: Vec<Pending<()>>,
     modules: Vec<ShaderModule>,
     infos: Vec<Pending<CompilationInfo>>,
@@ -465,8 +465,8 @@ pub fn run_threaded_sequence(
 
 type Failure = std::result::Result<(), String>;
 
-fn map_pending(m: &(Buffer, PendingMap)) -> &PendingMap {
-    &m.1
+fn map_pending(m: &mut (Buffer, Pending<()>)) -> &mut Pending<()> {
+    &mut m.1
 }
 
 impl<'p> Seq<'p> {
@@ -703,7 +703,7 @@ impl<'p> Seq<'p> {
         ]);
         let (start, end) = self.random_range(buffer.size());
         self.log(&format!("map_async {buffer:?} {mode:?} {start}..{end}"));
-        let pending = if self.rng.chance(1, 6) {
+        let mut pending = if self.rng.chance(1, 6) {
             buffer.map_async(mode, ..)
         } else {
             buffer.map_async(mode, start..end)
@@ -740,7 +740,7 @@ impl<'p> Seq<'p> {
         self.log(&format!("wait #{i} of {total} for {timeout:?}"));
         macro_rules! wait_in {
             ($list:expr, $what:literal, $get:expr) => {{
-                let r = $get(&$list[i]).wait_timeout(timeout);
+                let r = $get(&mut $list[i]).wait_timeout(timeout);
                 if matches!(&r, Err(e) if e.kind() == ErrorKind::Timeout) {
                     if !brief {
                         return Err(format!("HANG: a pending {} did not resolve in {HANG:?}", $what));
@@ -811,15 +811,21 @@ impl<'p> Seq<'p> {
             bytes.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
         }
         // Oracles: while the guard lives, nothing else may reach or end the mapping.
+        // (A whole-buffer view of a buffer whose size is not a multiple of 4 is refused as misaligned.)
         let refused = |r: Result<()>, what: &str| match r {
-            Err(e) if e.kind() == ErrorKind::InvalidUse => Ok(()),
+            Err(e) if matches!(e.kind(), ErrorKind::InvalidUse | ErrorKind::Validation) => Ok(()),
             r => Err(format!("{what} with a live Mapping guard returned {r:?}")),
         };
         refused(buffer.get_mapped_range(..).map(drop), "a view")?;
         refused(buffer.take_mapping().map(drop), "a second guard")?;
         refused(buffer.unmap(), "unmap")?;
         refused(buffer.destroy(), "destroy")?;
-        refused(buffer.device().destroy(), "device destroy")?;
+        // A device already lost is left as it is (`Ok`); another thread may have lost it meanwhile.
+        let was_lost = buffer.device().is_lost();
+        let r = buffer.device().destroy();
+        if !(r.is_ok() && (was_lost || (self.shared && buffer.device().is_lost()))) {
+            refused(r, "device destroy")?;
+        }
         if self.rng.chance(1, 2) {
             mapping.unmap();
         } else {
@@ -901,20 +907,25 @@ impl<'p> Seq<'p> {
                 return Err(format!("destroy with a live view returned {r:?}"));
             }
             let device = buffer.device().clone();
+            let was_lost = device.is_lost();
             let r = if self.rng.chance(1, 2) {
                 device.destroy()
             } else {
                 device.force_loss("fuzz: loss with a live view")
             };
-            if !matches!(&r, Err(e) if e.kind() == ErrorKind::InvalidUse) {
+            // Refused while our view lives; a device already lost is left as it is (`Ok`): another
+            // thread may have lost it meanwhile.
+            let lost_before = was_lost || (self.shared && device.is_lost());
+            let refused = matches!(&r, Err(e) if e.kind() == ErrorKind::InvalidUse);
+            if !(refused || lost_before && r.is_ok()) {
                 return Err(format!(
                     "destroying the device with a live view returned {r:?}"
                 ));
             }
-            let p = buffer.map_async(MapMode::Read, ..);
+            let mut p = buffer.map_async(MapMode::Read, ..);
             match p.wait_timeout(Duration::ZERO) {
                 Err(e)
-                    if e.kind() == ErrorKind::InvalidUse || e.kind() == ErrorKind::DeviceLost => {}
+                    if e.kind() == ErrorKind::Validation || e.kind() == ErrorKind::DeviceLost => {}
                 r => {
                     return Err(format!(
                         "map_async of a buffer with a live view returned {r:?}"
@@ -1383,7 +1394,7 @@ impl<'p> Seq<'p> {
                 if !matches!(&r, Err(e) if e.kind() == ErrorKind::DeviceLost) {
                     return Err(format!("create_buffer after loss returned {r:?}"));
                 }
-                if let Some(f) = &self.lost_future {
+                if let Some(f) = &mut self.lost_future {
                     let r = f.wait_timeout(HANG);
                     if r.is_err() {
                         return Err(format!("device.lost() after a loss returned {r:?}"));
@@ -1414,13 +1425,13 @@ impl<'p> Seq<'p> {
         if self.rng.chance(1, 2) {
             return Ok(());
         }
-        for (_, p) in std::mem::take(&mut self.maps) {
+        for (_, mut p) in std::mem::take(&mut self.maps) {
             self.record_wait(&p.wait_timeout(HANG), "a map")?;
         }
-        for p in std::mem::take(&mut self.work) {
+        for mut p in std::mem::take(&mut self.work) {
             self.record_wait(&p.wait_timeout(HANG), "work done")?;
         }
-        for p in std::mem::take(&mut self.pipeline_futures) {
+        for mut p in std::mem::take(&mut self.pipeline_futures) {
             self.record_wait(&p.wait_timeout(HANG), "a pipeline")?;
         }
         Ok(())

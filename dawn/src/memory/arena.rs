@@ -4,7 +4,9 @@
 
 use super::Stats;
 use super::allocator::Bump;
-use super::block::{Block, Owner, Rules, SliceKind, UseGuard, effective_alignment, next_owner_id};
+use super::block::{
+    Block, Owner, Rules, SliceKind, UseGuard, effective_alignment, invalid_use, next_owner_id,
+};
 use super::slice::{Slice, SliceHandle, check_handle};
 use crate::{Buffer, BufferDescriptor, BufferUsage, Device, Error, ErrorKind, Queue, Result};
 use parking_lot::RwLock;
@@ -268,14 +270,14 @@ impl ArenaShared {
         let id = state.next_chunk_id;
         let label = format!("{} chunk {id}", self.kind.describe());
         // Through an error scope: Dawn reports an allocation it cannot make there, not as a null buffer.
-        let buffer = self.device.scoped(|device| {
+        let buffer = self.device.try_scoped(|device| {
             device.create_buffer(&BufferDescriptor {
                 label: &label,
                 size,
                 usage: BufferUsage::Storage | BufferUsage::CopySrc | BufferUsage::CopyDst,
                 mapped_at_creation: false,
             })
-        })??;
+        })?;
         state.next_chunk_id += 1;
         Ok(Chunk {
             id,
@@ -403,7 +405,7 @@ impl ArenaShared {
 
     #[cold]
     fn stale(&self, epoch: u64, now: u64) -> Error {
-        Error::invalid_use(format!(
+        invalid_use(format!(
             "this {} slice is from epoch {epoch}, but the arena was reset and is now at epoch {now}: its \
              memory may hold newer data",
             self.kind.describe()
@@ -424,7 +426,7 @@ impl ArenaShared {
             .binary_search_by_key(&(handle.page, handle.offset), |a| (a.chunk, a.offset))
             .map(|i| &state.allocations[i]);
         let Ok(allocation) = found else {
-            return Err(Error::invalid_use(format!(
+            return Err(invalid_use(format!(
                 "no slice of epoch {} starts at offset {} of chunk {} of this {}",
                 handle.epoch,
                 handle.offset,

@@ -31,6 +31,16 @@ impl SliceKind {
     }
 }
 
+/// An [`ErrorKind::InvalidUse`] error: a rule of this module's API.
+pub(crate) fn invalid_use(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidUse, message)
+}
+
+/// An [`ErrorKind::Validation`] error: a WebGPU rule, checked before calling Dawn.
+pub(crate) fn validation(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Validation, message)
+}
+
 /// A fresh id for a heap or an arena (handles name their owner by it).
 pub(crate) fn next_owner_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -80,7 +90,7 @@ impl Rules {
 /// Checks that `align` is a power of two and returns the alignment an allocator uses: at least `minimum`.
 pub(crate) fn effective_alignment(align: u64, minimum: u64) -> Result<u64> {
     if !align.is_power_of_two() {
-        return Err(Error::invalid_use(format!(
+        return Err(invalid_use(format!(
             "alignment {align} is not a power of two"
         )));
     }
@@ -212,7 +222,7 @@ impl Block {
     pub fn free(&self) -> Result<()> {
         match &self.owner {
             Owner::Heap(heap) => heap.free(self),
-            Owner::Arena(arena) => Err(Error::invalid_use(format!(
+            Owner::Arena(arena) => Err(invalid_use(format!(
                 "{} slices are not freed one by one; they die when the arena resets (epoch {})",
                 arena.kind.describe(),
                 self.epoch

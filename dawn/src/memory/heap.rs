@@ -2,7 +2,9 @@
 
 use super::Stats;
 use super::allocator::RangeAllocator;
-use super::block::{Block, Owner, Rules, SliceKind, UseGuard, effective_alignment, next_owner_id};
+use super::block::{
+    Block, Owner, Rules, SliceKind, UseGuard, effective_alignment, invalid_use, next_owner_id,
+};
 use super::slice::{Slice, SliceHandle, check_handle};
 use crate::{Buffer, BufferDescriptor, BufferUsage, Device, Error, Queue, Result};
 use parking_lot::RwLock;
@@ -290,14 +292,14 @@ impl HeapShared {
         let id = state.next_page_id;
         let label = format!("{} page {id}", self.label);
         // Through an error scope: Dawn reports an allocation it cannot make there, not as a null buffer.
-        let buffer = self.device.scoped(|device| {
+        let buffer = self.device.try_scoped(|device| {
             device.create_buffer(&BufferDescriptor {
                 label: &label,
                 size,
                 usage: self.usage,
                 mapped_at_creation: false,
             })
-        })??;
+        })?;
         state.next_page_id += 1;
         Ok(Page {
             id,
@@ -356,7 +358,7 @@ impl HeapShared {
             Some(live) => format!("; that memory now holds allocation {}", live.epoch),
             None => String::new(),
         };
-        Error::invalid_use(format!(
+        invalid_use(format!(
             "this heap slice (allocation {epoch}: {size} bytes at offset {offset} of page {page}) was freed{now}"
         ))
     }

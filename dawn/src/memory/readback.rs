@@ -1,5 +1,6 @@
 //! [`ReadbackRing`]: device to host through persistent `MapRead | CopyDst` staging buffers.
 
+use super::block::validation;
 use super::slice::Slice;
 use super::transfer::{LaneStaging, Lanes, Staging, TransferConfig, check_buffer_range, deal};
 use crate::{Buffer, BufferUsage, Device, MapMode, Queue, Result};
@@ -53,8 +54,8 @@ impl ReadbackRing {
     }
 
     /// Fills `out` from `buffer` at `offset`. The buffer needs `CopySrc`; the offset must be a multiple of 4
-    /// and the range, its length rounded up to 4, inside the buffer: otherwise
-    /// [`ErrorKind::InvalidUse`](crate::ErrorKind::InvalidUse).
+    /// and the range, its length rounded up to 4, inside the buffer (WebGPU's copy rules): otherwise
+    /// [`ErrorKind::Validation`](crate::ErrorKind::Validation).
     pub fn read_buffer(&mut self, buffer: &Buffer, offset: u64, out: &mut [u8]) -> Result<()> {
         let len = out.len() as u64;
         check_buffer_range(
@@ -68,8 +69,9 @@ impl ReadbackRing {
         self.download(buffer, offset, out)
     }
 
-    /// Fills `out` with the elements of `slice` starting at element `offset`. A dead slice, a range past its
-    /// end, or a start that is not a multiple of 4 bytes is [`ErrorKind::InvalidUse`](crate::ErrorKind::InvalidUse).
+    /// Fills `out` with the elements of `slice` starting at element `offset`. A dead slice or a range past
+    /// its end is [`ErrorKind::InvalidUse`](crate::ErrorKind::InvalidUse); a start that is not a multiple of 4
+    /// bytes is [`ErrorKind::Validation`](crate::ErrorKind::Validation).
     pub fn read<T: bytemuck::Pod>(
         &mut self,
         slice: &Slice<T>,
@@ -80,7 +82,7 @@ impl ReadbackRing {
         let _alive = block.guard()?;
         let (start, _) = slice.span(offset, out.len())?;
         if start % 4 != 0 {
-            return Err(crate::Error::invalid_use(format!(
+            return Err(validation(format!(
                 "a read-back must start at a multiple of 4 bytes (WebGPU copies 4-byte words): element \
                  {offset} is byte {start}"
             )));

@@ -1,10 +1,10 @@
 //! [`Slice`]: a typed view of a [`Block`], its element types ([`DType`]) and its serializable
 //! [`SliceHandle`].
 
-use super::block::{Block, SliceKind};
+use super::block::{Block, SliceKind, invalid_use, validation};
 use super::pending;
 use crate::Result;
-use crate::{BindGroupEntry, Buffer, BufferDescriptor, BufferUsage, Error, MapMode, Pending};
+use crate::{BindGroupEntry, Buffer, BufferDescriptor, BufferUsage, MapMode, Pending};
 use std::any::TypeId;
 use std::marker::PhantomData;
 
@@ -124,7 +124,7 @@ pub(crate) fn check_handle<T: bytemuck::Pod>(
     } else {
         return Ok(());
     };
-    Err(Error::invalid_use(problem))
+    Err(invalid_use(problem))
 }
 
 /// `len` elements of `T` in GPU memory: a typed view of a [`Block`] from a [`Heap`](super::Heap), a
@@ -158,7 +158,7 @@ impl<T: bytemuck::Pod> Slice<T> {
     pub(crate) fn bytes_for(len: usize) -> Result<u64> {
         let size = Self::element_size()?;
         (len as u64).checked_mul(size).ok_or_else(|| {
-            Error::invalid_use(format!(
+            invalid_use(format!(
                 "{len} elements of {} bytes overflow u64",
                 size_of::<T>()
             ))
@@ -167,7 +167,7 @@ impl<T: bytemuck::Pod> Slice<T> {
 
     fn element_size() -> Result<u64> {
         match size_of::<T>() {
-            0 => Err(Error::invalid_use(format!(
+            0 => Err(invalid_use(format!(
                 "{} has no size: slices need elements of at least one byte",
                 std::any::type_name::<T>()
             ))),
@@ -179,7 +179,7 @@ impl<T: bytemuck::Pod> Slice<T> {
     pub(crate) fn over(block: Block) -> Result<Self> {
         let size = Self::element_size()?;
         if block.size % size != 0 {
-            return Err(Error::invalid_use(format!(
+            return Err(invalid_use(format!(
                 "a block of {} bytes is not a whole number of {} ({size} bytes each)",
                 block.size,
                 DType::of::<T>().name()
@@ -195,7 +195,7 @@ impl<T: bytemuck::Pod> Slice<T> {
     /// The slice `handle` describes, over `block` (found by the owner).
     pub(crate) fn from_handle(block: Block, handle: &SliceHandle) -> Result<Self> {
         if handle.byte_len() != block.size {
-            return Err(Error::invalid_use(format!(
+            return Err(invalid_use(format!(
                 "the handle says {} elements ({} bytes), but its allocation holds {} bytes",
                 handle.len,
                 handle.byte_len(),
@@ -287,10 +287,11 @@ impl<T: bytemuck::Pod> Slice<T> {
     /// copied before this returns, and lands at the next submit). With `zero_fill`, every element after the
     /// written ones is set to zero as well (`write(&[], 0, true)` zeroes the whole slice).
     ///
-    /// Refused with [`ErrorKind::InvalidUse`](crate::ErrorKind::InvalidUse), writing nothing: a dead slice;
-    /// a range past the end; a start that is not a multiple of 4 bytes (WebGPU copies 4-byte words); an end
-    /// that is not a multiple of 4 bytes unless it is the slice's end or `zero_fill` is set (the padding
-    /// of the last word would overwrite the elements after it).
+    /// Refused, writing nothing: with [`ErrorKind::InvalidUse`](crate::ErrorKind::InvalidUse) a dead slice, a range past
+    /// the end, or an end that is not a multiple of 4 bytes unless it is the slice's end or `zero_fill` is
+    /// set (the padding of the last word would overwrite the elements after it); with
+    /// [`ErrorKind::Validation`](crate::ErrorKind::Validation) a start that is not a multiple of 4 bytes (WebGPU copies
+    /// 4-byte words).
     ///
     /// (The seed's `srcOffset` is `&data[k..]` here; `offset` instead places the data in the slice.)
     pub fn write(&self, data: &[T], offset: usize, zero_fill: bool) -> Result<()> {
@@ -329,14 +330,14 @@ impl<T: bytemuck::Pod> Slice<T> {
     ) -> Result<(u64, u64)> {
         let (start, end) = self.span(offset, count)?;
         if start % 4 != 0 {
-            return Err(Error::invalid_use(format!(
+            return Err(validation(format!(
                 "a write must start at a multiple of 4 bytes (WebGPU copies 4-byte words): element {offset} \
                  of {} is byte {start}",
                 self.dtype().name()
             )));
         }
         if end % 4 != 0 && end != self.byte_len() && !zero_fill {
-            return Err(Error::invalid_use(format!(
+            return Err(invalid_use(format!(
                 "a write ending at byte {end}, not a multiple of 4, must reach the slice's end ({} bytes) or \
                  zero-fill: padding its last 4-byte word would overwrite the bytes after it",
                 self.byte_len()
@@ -352,7 +353,7 @@ impl<T: bytemuck::Pod> Slice<T> {
                 let size = size_of::<T>() as u64;
                 Ok((offset as u64 * size, end as u64 * size))
             }
-            _ => Err(Error::invalid_use(format!(
+            _ => Err(invalid_use(format!(
                 "{count} elements at offset {offset} do not fit in the slice of {} elements",
                 self.len
             ))),
@@ -363,20 +364,14 @@ impl<T: bytemuck::Pod> Slice<T> {
     /// slice after the work submitted so far), and resolves once the copy is done. A dead slice resolves to
     /// [`ErrorKind::InvalidUse`](crate::ErrorKind::InvalidUse). For large or repeated read-backs use a
     /// [`ReadbackRing`](super::ReadbackRing).
-    pub fn read(&self) -> Pending<Vec<T>>
-    where
-        T: Send,
-    {
+    pub fn read(&self) -> Pending<Vec<T>> {
         match self.start_read() {
             Ok(pending) => pending,
-            Err(error) => pending::resolved(self.block.device(), Err(error)),
+            Err(error) => pending::failed(self.block.device(), error),
         }
     }
 
-    fn start_read(&self) -> Result<Pending<Vec<T>>>
-    where
-        T: Send,
-    {
+    fn start_read(&self) -> Result<Pending<Vec<T>>> {
         let _guard = self.block.guard()?;
         // The whole 4-byte words of the slice: never past its reserved bytes, never empty.
         let size = self.block.binding_size().max(4);
@@ -391,7 +386,7 @@ impl<T: bytemuck::Pod> Slice<T> {
         encoder.copy_buffer_to_buffer(&self.block.page, self.block.offset, &staging, 0, size);
         self.block.queue().submit(&[encoder.finish()]);
         let byte_len = self.block.size as usize;
-        Ok(pending::mapped(&staging, MapMode::Read).map(move |()| {
+        Ok(staging.map_async(MapMode::Read, ..).map(move |()| {
             let mapping = staging.take_mapping()?;
             let mut values = vec![T::zeroed(); byte_len / size_of::<T>()];
             bytemuck::cast_slice_mut(&mut values).copy_from_slice(&mapping[..byte_len]);

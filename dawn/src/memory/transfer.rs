@@ -6,6 +6,7 @@
 //! buffers. So a lane's CPU copy of one chunk overlaps the GPU's copies of its previous ones, and the lanes'
 //! CPU copies run side by side: one core cannot stream host memory as fast as PCIe moves it.
 
+use super::block::{invalid_use, validation};
 use super::pending::{MapFuture, start_map};
 use crate::{Buffer, BufferDescriptor, BufferUsage, Device, Error, ErrorKind, MapMode, Result};
 
@@ -40,19 +41,16 @@ impl TransferConfig {
     /// Checks the configuration against `device` and rounds the chunk size.
     pub(crate) fn checked(self, device: &Device) -> Result<TransferConfig> {
         if self.depth == 0 || self.threads == 0 || self.chunk_bytes == 0 {
-            return Err(Error::invalid_use(format!(
+            return Err(invalid_use(format!(
                 "a transfer ring needs chunk_bytes, depth and threads of at least 1, not {self:?}"
             )));
         }
         let chunk_bytes = self.chunk_bytes.next_multiple_of(256);
         let max = device.limits().max_buffer_size;
         if chunk_bytes > max {
-            return Err(Error::new(
-                ErrorKind::Validation,
-                format!(
-                    "a staging chunk of {chunk_bytes} bytes exceeds the device's maxBufferSize {max}"
-                ),
-            ));
+            return Err(validation(format!(
+                "a staging chunk of {chunk_bytes} bytes exceeds the device's maxBufferSize {max}"
+            )));
         }
         Ok(TransferConfig {
             chunk_bytes,
@@ -227,14 +225,14 @@ pub(crate) fn check_buffer_range(
     odd_end_ok: bool,
 ) -> Result<()> {
     if !buffer.usage().contains(usage) {
-        return Err(Error::invalid_use(format!(
+        return Err(validation(format!(
             "{what} needs usage {usage:?}; the buffer has {:?}",
             buffer.usage()
         )));
     }
     let end = offset.checked_add(len.next_multiple_of(4));
     if offset % 4 != 0 || (len % 4 != 0 && !odd_end_ok) || end.is_none_or(|e| e > buffer.size()) {
-        return Err(Error::invalid_use(format!(
+        return Err(validation(format!(
             "{what} of {len} bytes at {offset}: the offset{} must be a multiple of 4, and the range within \
              the buffer's {} bytes",
             if odd_end_ok { "" } else { " and the size" },

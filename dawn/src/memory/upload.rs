@@ -54,8 +54,8 @@ impl UploadRing {
     }
 
     /// Copies `data` into `buffer` at `offset`. The buffer needs `CopyDst`; offset and length must be
-    /// multiples of 4 and the range inside the buffer: otherwise [`ErrorKind::InvalidUse`](crate::ErrorKind::InvalidUse)
-    /// and nothing is written.
+    /// multiples of 4 and the range inside the buffer (WebGPU's copy rules): otherwise
+    /// [`ErrorKind::Validation`](crate::ErrorKind::Validation) and nothing is written.
     pub fn write_buffer(&mut self, buffer: &Buffer, offset: u64, data: &[u8]) -> Result<()> {
         let len = data.len() as u64;
         check_buffer_range(
@@ -70,9 +70,8 @@ impl UploadRing {
     }
 
     /// Copies `data` into `slice` starting at element `offset`, under [`Slice::write`]'s rules (without
-    /// zero fill): a dead slice, a range past its end, or a misaligned start or end is refused with
-    /// [`ErrorKind::InvalidUse`](crate::ErrorKind::InvalidUse), writing nothing. An odd length that ends the
-    /// slice is padded with zeros inside the slice's reserved bytes.
+    /// zero fill), refused with the same errors and writing nothing then. An odd length that ends the slice
+    /// is padded with zeros inside the slice's reserved bytes.
     pub fn write<T: bytemuck::Pod>(
         &mut self,
         slice: &Slice<T>,

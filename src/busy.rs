@@ -1,0 +1,163 @@
+//! Busy GPU work, so that tests can have operations still pending when they look: an idle buffer's map
+//! completes inside `map_async` (maps use spontaneous callbacks), a buffer in use by queued work does not.
+
+use crate::{Gpu, WAIT};
+use dawn::{
+    BindGroupDescriptor, BindGroupEntry, Buffer, BufferInitDescriptor, BufferUsage,
+    ComputePipelineDescriptor, ShaderModuleDescriptor,
+};
+use std::time::{Duration, Instant};
+
+/// A kernel that keeps the device busy: `iters` rounds of an LCG per element. `submit_busy_work` repeats it
+/// in one pass as often as this device needs to stay busy for at least `BUSY_AT_LEAST`.
+const BUSY: &str = "
+override iters: u32;
+@group(0) @binding(0) var<storage, read_write> data: array<u32>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+    var x = data[id.x];
+    for (var i = 0u; i < iters; i++) {
+        x = x * 1664525u + 1013904223u;
+    }
+    data[id.x] = x;
+}
+";
+/// Elements of a busy buffer.
+pub const BUSY_LEN: u32 = 4096;
+const BUSY_ITERS: u32 = 200_000;
+
+const BUSY_AT_LEAST: Duration = Duration::from_millis(300);
+
+/// Element `x` of a busy buffer after `iters` rounds.
+pub fn lcg(x: u32, iters: u64) -> u32 {
+    crate::lcg_rounds(x, iters)
+}
+
+/// How many busy dispatches keep this device busy for `BUSY_AT_LEAST` (doubling until one run takes that
+/// long; measured once per test process). A fast GPU needs hundreds, lavapipe one or two.
+pub fn busy_repeats(gpu: &Gpu) -> u32 {
+    static REPEATS: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *REPEATS.get_or_init(|| {
+        // Warm-up, untimed: lavapipe compiles the pipeline inside its first dispatch.
+        let (data, _) = submit_busy(gpu, 1);
+        gpu.queue
+            .on_submitted_work_done()
+            .wait_timeout(WAIT)
+            .unwrap();
+        drop(data);
+        let mut repeats = 1;
+        loop {
+            let (data, submitted) = submit_busy(gpu, repeats);
+            gpu.queue
+                .on_submitted_work_done()
+                .wait_timeout(WAIT)
+                .unwrap();
+            drop(data);
+            // Only the dispatches count, not the setup before them.
+            if submitted.elapsed() >= BUSY_AT_LEAST || repeats >= 1 << 16 {
+                return repeats;
+            }
+            repeats *= 2;
+        }
+    })
+}
+
+/// Submits busy work lasting at least `BUSY_AT_LEAST` over a fresh buffer (element i starts as i); returns
+/// the buffer and the total LCG rounds each element goes through.
+pub fn submit_busy_work(gpu: &Gpu) -> (Buffer, u64) {
+    let repeats = busy_repeats(gpu);
+    (
+        submit_busy(gpu, repeats).0,
+        BUSY_ITERS as u64 * repeats as u64,
+    )
+}
+
+/// Submits `repeats` dispatches of the busy kernel over a fresh buffer; returns it and the time of the submit.
+pub fn submit_busy(gpu: &Gpu, repeats: u32) -> (Buffer, Instant) {
+    let initial: Vec<u32> = (0..BUSY_LEN).collect();
+    let data = gpu
+        .device
+        .create_buffer_init(&BufferInitDescriptor {
+            label: "busy",
+            contents: dawn::bytemuck::cast_slice(&initial),
+            usage: BufferUsage::Storage | BufferUsage::CopySrc,
+        })
+        .unwrap();
+    let module = gpu
+        .device
+        .create_shader_module_checked(&ShaderModuleDescriptor {
+            label: "busy",
+            code: BUSY,
+        })
+        .unwrap();
+    let pipeline = gpu
+        .device
+        .create_compute_pipeline(&ComputePipelineDescriptor {
+            label: "busy",
+            layout: None,
+            module: &module,
+            entry_point: None,
+            constants: &[("iters", BUSY_ITERS as f64)],
+        });
+    let group = gpu.device.create_bind_group(&BindGroupDescriptor {
+        label: "busy",
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[BindGroupEntry::buffer(0, &data)],
+    });
+    // Make sure setup work is done, so that only the busy kernel is in flight.
+    gpu.queue
+        .on_submitted_work_done()
+        .wait_timeout(WAIT)
+        .unwrap();
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&pipeline);
+        pass.set_bind_group(0, &group, &[]);
+        for _ in 0..repeats {
+            pass.dispatch_workgroups(BUSY_LEN / 64, 1, 1);
+        }
+    }
+    let submitted = Instant::now();
+    gpu.queue.submit(&[encoder.finish()]);
+    (data, submitted)
+}
+
+impl Gpu {
+    /// A `MapRead | CopyDst` buffer holding `data`, written by a copy queued behind busy work (see
+    /// [`write_after_busy_work`](Gpu::write_after_busy_work)): a map of it stays pending meanwhile.
+    pub fn busy_readable(&self, data: &[u32]) -> Buffer {
+        let dst = self.buffer(
+            (data.len() * 4) as u64,
+            BufferUsage::MapRead | BufferUsage::CopyDst,
+        );
+        self.write_after_busy_work(&dst, data);
+        dst
+    }
+
+    /// Writes `data` at the start of `dst` (which needs `CopyDst`) by a copy queued behind busy work lasting
+    /// at least `BUSY_AT_LEAST`: a map of `dst` stays pending until that work is done. Lavapipe sometimes
+    /// runs submitted work inside `submit` itself, so this resubmits (at most five times) until the work
+    /// is still running when it returns.
+    pub fn write_after_busy_work(&self, dst: &Buffer, data: &[u32]) {
+        let src = self.buffer(
+            (data.len() * 4) as u64,
+            BufferUsage::CopySrc | BufferUsage::CopyDst,
+        );
+        self.queue
+            .write_buffer(&src, 0, data)
+            .expect("write_buffer");
+        for _ in 0..5 {
+            let (busy, _) = submit_busy_work(self);
+            let mut encoder = self.device.create_command_encoder(&Default::default());
+            // Reads the busy buffer first, so that the copy waits for the busy work.
+            encoder.copy_buffer_to_buffer(&busy, 0, dst, 0, 4);
+            encoder.copy_buffer_to_buffer(&src, 0, dst, 0, src.size());
+            self.queue.submit(&[encoder.finish()]);
+            if !self.queue.on_submitted_work_done().is_ready() {
+                return;
+            }
+        }
+        panic!("in five submissions the busy work was never still running");
+    }
+}
