@@ -23,6 +23,13 @@
 //! `cargo run --release --example bench -- --quick` (1,000 and 100) for CI. `--scale K` runs K times as many
 //! operations (for steadier ratios), `--rounds N` changes the number of rounds (default 20), and `--only
 //! submit|map|guard` runs one workload (for profiling).
+//!
+//! `--transfers` (first) runs the transfer section instead: 1 GiB host to device and back through
+//! `dawn::memory`'s rings, their twin on raw `dawn-sys`, and `Queue::write_buffer` / one staging copy, each
+//! checksummed (see `bench_transfers/mod.rs` for its options, `--sweep` among them).
+
+#[path = "bench_transfers/mod.rs"]
+mod transfers;
 
 use anyhow::{Context, bail, ensure};
 use dawn::*;
@@ -341,6 +348,9 @@ fn cpu_model() -> String {
 }
 
 fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("--transfers") {
+        return transfers::run(std::env::args().skip(2));
+    }
     let mut quick = false;
     let mut rounds = 20usize;
     let mut scale = 1usize;

@@ -157,3 +157,36 @@ pub fn lcg_rounds(x: u32, rounds: u64) -> u32 {
     }
     ra.wrapping_mul(x).wrapping_add(rc)
 }
+
+// ---- Helpers of the `memory_*` tests ----
+
+/// `len` bytes of a pattern that depends on `seed` and on each byte's position and is never zero (so that
+/// an unwritten or zeroed byte never passes for a written one).
+pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((lcg_rounds(seed ^ i as u32, 1) >> 24) as u8).max(1))
+        .collect()
+}
+
+/// A small deterministic random generator (xorshift64*), so that a failing sequence replays from its seed.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator seeded with `seed` (any value; 0 is replaced).
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}

@@ -99,6 +99,7 @@ mod future;
 mod handle;
 mod instance;
 mod limits;
+pub mod memory;
 mod pipeline_layout;
 mod query_set;
 mod queue;
