@@ -180,8 +180,9 @@ impl<T> Pending<T> {
         }
     }
 
-    /// An already-completed operation (an error caught before calling Dawn, say).
-    pub(crate) fn ready(result: Result<T>) -> Self {
+    /// An already-completed operation: for code that hands out a `Pending` of a result it already knows
+    /// (an error caught before calling Dawn, say).
+    pub fn ready(result: Result<T>) -> Self {
         Pending {
             op: Op::Done(Some(result)),
         }

@@ -67,7 +67,6 @@ mod arena;
 mod bind;
 mod block;
 mod heap;
-mod pending;
 mod readback;
 mod slice;
 mod stats;

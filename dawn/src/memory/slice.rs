@@ -2,7 +2,6 @@
 //! [`SliceHandle`].
 
 use super::block::{Block, SliceKind, invalid_use, validation};
-use super::pending;
 use crate::Result;
 use crate::{BindGroupEntry, Buffer, BufferDescriptor, BufferUsage, MapMode, Pending};
 use std::any::TypeId;
@@ -367,7 +366,7 @@ impl<T: bytemuck::Pod> Slice<T> {
     pub fn read(&self) -> Pending<Vec<T>> {
         match self.start_read() {
             Ok(pending) => pending,
-            Err(error) => pending::failed(self.block.device(), error),
+            Err(error) => Pending::ready(Err(error)),
         }
     }
 

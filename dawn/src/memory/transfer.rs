@@ -7,8 +7,9 @@
 //! CPU copies run side by side: one core cannot stream host memory as fast as PCIe moves it.
 
 use super::block::{invalid_use, validation};
-use super::pending::{MapFuture, start_map};
-use crate::{Buffer, BufferDescriptor, BufferUsage, Device, Error, ErrorKind, MapMode, Result};
+use crate::{
+    Buffer, BufferDescriptor, BufferUsage, Device, Error, ErrorKind, MapMode, Pending, Result,
+};
 
 /// How a transfer ring splits its work: chunk size, staging buffers per lane, lanes (CPU threads).
 ///
@@ -62,7 +63,7 @@ impl TransferConfig {
 /// Where a staging buffer's mapping is.
 enum MapState {
     Unmapped,
-    Pending(MapFuture),
+    Pending(Pending<()>),
     Mapped,
 }
 
@@ -94,7 +95,7 @@ impl Staging {
                 return Ok(());
             }
             MapState::Pending(map) => map,
-            MapState::Unmapped => start_map(&self.buffer, mode),
+            MapState::Unmapped => self.buffer.map_async(mode, ..),
         };
         map.wait()?;
         self.state = MapState::Mapped;
@@ -108,7 +109,7 @@ impl Staging {
 
     /// Starts mapping again for `mode`: the map completes once the copies submitted so far retire.
     pub(crate) fn remap(&mut self, mode: MapMode) {
-        self.state = MapState::Pending(start_map(&self.buffer, mode));
+        self.state = MapState::Pending(self.buffer.map_async(mode, ..));
     }
 
     /// Unmapped, with no map under way (what a copy into or out of it needs).
