@@ -494,11 +494,15 @@ fn main() -> anyhow::Result<()> {
     type Side<'a> = Box<dyn Fn(usize) -> anyhow::Result<Duration> + 'a>;
     // SAFETY (every raw side): the handles live in `bench` until the end of main, and the map buffer is
     // unmapped between uses.
-    let raw_map_side = |mode| -> Side<'_> { Box::new(move |n| unsafe { raw_maps(raw, n, mode) }) };
+    let raw_map_side = |mode| -> Side<'_> {
+        // SAFETY: see above.
+        Box::new(move |n| unsafe { raw_maps(raw, n, mode) })
+    };
     let spontaneous = sys::WGPUCallbackMode_AllowSpontaneous;
     let workloads: [(Side<'_>, Side<'_>, usize); 4] = [
         (
             Box::new(|n| safe_submits(&bench, n)),
+            // SAFETY: see above.
             Box::new(move |n| unsafe { raw_submits(raw, n) }),
             submits_per_round,
         ),

@@ -34,8 +34,10 @@ pub(crate) unsafe fn to_string(v: WGPUStringView) -> String {
         return String::new();
     }
     let bytes = if v.length == WGPU_STRLEN {
+        // SAFETY: as the caller promised, NUL-terminated.
         unsafe { CStr::from_ptr(v.data) }.to_bytes()
     } else {
+        // SAFETY: as the caller promised, `length` readable bytes.
         unsafe { std::slice::from_raw_parts(v.data.cast::<u8>(), v.length) }
     };
     String::from_utf8_lossy(bytes).into_owned()

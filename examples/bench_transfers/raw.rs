@@ -23,6 +23,7 @@ pub struct Handles {
 // SAFETY: the device was created with ImplicitDeviceSynchronization (by the safe API), so its handles may be
 // used from any thread; the instance's waits are thread-safe.
 unsafe impl Send for Handles {}
+// SAFETY: as above.
 unsafe impl Sync for Handles {}
 
 /// A buffer handle the lanes' threads share (read through `get`, so that closures capture the wrapper).
@@ -31,6 +32,7 @@ struct SharedBuffer(sys::WGPUBuffer);
 
 // SAFETY: as for `Handles`.
 unsafe impl Send for SharedBuffer {}
+// SAFETY: as above.
 unsafe impl Sync for SharedBuffer {}
 
 impl SharedBuffer {

@@ -432,9 +432,9 @@ unsafe extern "C" fn on_device_lost(
     // SAFETY: userdata1 is the reference `request` leaked for this one call.
     let state = unsafe { Arc::from_raw(userdata1 as *const DeviceState) };
     state.lifecycle.set_lost();
-    // SAFETY: the message lives during the call.
     let info = DeviceLostInfo {
         reason: DeviceLostReason(reason),
+        // SAFETY: the message lives during the call.
         message: unsafe { string::to_string(message) },
     };
     // Resolve `lost()` first, so that a panicking handler cannot leave it unresolved.
