@@ -210,16 +210,21 @@ const _: () = {
     assert!(offset_of!(WGPUAdapterPropertiesSubgroupMatrixConfigs, configs) == 24);
 };
 
-#[cfg(feature = "linked")]
-unsafe extern "C" {
-    /// `wgpuDeviceForceLoss`: loses the device now, as a real loss would (for testing loss handling).
-    pub fn wgpuDeviceForceLoss(
-        device: WGPUDevice,
-        reason: WGPUDeviceLostReason,
-        message: WGPUStringView,
-    );
-    /// Frees what `wgpuAdapterGetInfo` allocated into a [`WGPUAdapterPropertiesSubgroupMatrixConfigs`].
-    pub fn wgpuAdapterPropertiesSubgroupMatrixConfigsFreeMembers(
-        value: WGPUAdapterPropertiesSubgroupMatrixConfigs,
-    );
+crate::functions::c_functions! {
+    /// The Dawn-only functions of [`dawn_ext`](crate::dawn_ext), resolved from one library (feature
+    /// `loaded`), as [`DawnLibrary`](crate::dynamic::DawnLibrary) resolves the standard ones.
+    table: dynamic::DawnOnlyLibrary,
+    loaded: crate::loader::loaded().dawn_only,
+    unsafe extern "C" {
+        /// `wgpuDeviceForceLoss`: loses the device now, as a real loss would (for testing loss handling).
+        pub fn wgpuDeviceForceLoss(
+            device: WGPUDevice,
+            reason: WGPUDeviceLostReason,
+            message: WGPUStringView,
+        );
+        /// Frees what `wgpuAdapterGetInfo` allocated into a [`WGPUAdapterPropertiesSubgroupMatrixConfigs`].
+        pub fn wgpuAdapterPropertiesSubgroupMatrixConfigsFreeMembers(
+            value: WGPUAdapterPropertiesSubgroupMatrixConfigs,
+        );
+    }
 }

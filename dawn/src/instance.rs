@@ -128,15 +128,18 @@ impl TogglesChain {
 }
 
 impl Instance {
-    /// Creates an instance with default options.
+    /// Creates an instance with default options; [`ErrorKind::Unavailable`] when Dawn's library cannot be
+    /// loaded (the message names the path and the variable to set).
     #[doc(alias = "wgpuCreateInstance")]
     pub fn new() -> Result<Self> {
         Self::with_descriptor(&InstanceDescriptor::default())
     }
 
-    /// Creates an instance with `desc`'s toggles.
+    /// Creates an instance with `desc`'s toggles; [`ErrorKind::Unavailable`] when Dawn's library cannot be
+    /// loaded.
     #[doc(alias = "wgpuCreateInstance")]
     pub fn with_descriptor(desc: &InstanceDescriptor<'_>) -> Result<Self> {
+        sys::load().map_err(|e| Error::new(ErrorKind::Unavailable, e.to_string()))?;
         let features = [sys::WGPUInstanceFeatureName_TimedWaitAny];
         let mut toggles = TogglesChain::new(&desc.toggles)?;
         let c_desc = sys::WGPUInstanceDescriptor {
@@ -197,6 +200,7 @@ impl Instance {
     /// The best limits this Dawn can create instances with.
     #[doc(alias = "wgpuGetInstanceLimits")]
     pub fn supported_limits() -> Result<InstanceLimits> {
+        sys::load().map_err(|e| Error::new(ErrorKind::Unavailable, e.to_string()))?;
         let mut limits = sys::WGPUInstanceLimits {
             nextInChain: std::ptr::null_mut(),
             timedWaitAnyMaxCount: 0,
