@@ -20,8 +20,8 @@ pub struct SafeType {
 pub fn scan(src: &Path) -> Result<Vec<SafeType>, String> {
     let mut types = Vec::new();
     for (file, path) in rust_files(src)? {
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
         let mut lines = text.lines();
         while let Some(line) = lines.next() {
             let flags = match line.trim() {

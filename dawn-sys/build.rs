@@ -25,7 +25,9 @@ fn main() {
 
     // The library the loader opens by default (DAWN_LIBRARY_PATH), and for dependents' build scripts
     // (DEP_WEBGPU_DAWN_LIB_DIR, DEP_WEBGPU_DAWN_HEADER). docs.rs has no library: the bare name stands in.
-    let library = dawn.library.unwrap_or_else(|| PathBuf::from(locate::LIBRARY));
+    let library = dawn
+        .library
+        .unwrap_or_else(|| PathBuf::from(locate::LIBRARY));
     println!("cargo::rustc-env=DAWN_SYS_LIB_PATH={}", library.display());
     println!("cargo::metadata=header={}", dawn.header.display());
     let Some(lib_dir) = library.parent().filter(|d| d.is_absolute()) else {

@@ -509,20 +509,31 @@ fn the_scan_reaches_files_in_folders_and_fails_on_nothing() {
     assert_eq!(aliases(&real), aliases(&moved));
     assert_eq!(real.handles, moved.handles);
     let calls = |scan: &Scan| -> BTreeMap<String, usize> {
-        scan.calls.iter().map(|(f, files)| (f.clone(), files.len())).collect()
+        scan.calls
+            .iter()
+            .map(|(f, files)| (f.clone(), files.len()))
+            .collect()
     };
     assert_eq!(calls(&real), calls(&moved));
     assert!(
-        moved.calls.values().flatten().any(|file| file.starts_with("moved")),
+        moved
+            .calls
+            .values()
+            .flatten()
+            .any(|file| file.starts_with("moved")),
         "the moved copy's calls name no moved file: {:?}",
         moved.calls
     );
 
     let empty = copy.0.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    let error = scan_dawn_src(&empty).err().expect("an empty folder scanned fine");
+    let error = scan_dawn_src(&empty)
+        .err()
+        .expect("an empty folder scanned fine");
     assert!(error.contains("no .rs file"), "{error}");
     std::fs::write(empty.join("lib.rs"), "pub fn nothing() {}\n").unwrap();
-    let error = scan_dawn_src(&empty).err().expect("a folder without wrappers scanned fine");
+    let error = scan_dawn_src(&empty)
+        .err()
+        .expect("a folder without wrappers scanned fine");
     assert!(error.contains("found no #[doc(alias"), "{error}");
 }

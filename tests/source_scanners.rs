@@ -28,13 +28,27 @@ fn types(src: &Path) -> Vec<(String, String, bool)> {
 #[test]
 fn types_in_nested_folders_are_all_found() {
     let real = types(&dawn_src());
-    assert!(real.len() >= 15, "only {} types in dawn/src: {real:?}", real.len());
-    assert!(real.iter().any(|(name, c, flags)| name == "BufferUsage" && c == "WGPUBufferUsage" && *flags));
-    assert!(real.iter().any(|(name, c, flags)| name == "FeatureName" && c == "WGPUFeatureName" && !*flags));
+    assert!(
+        real.len() >= 15,
+        "only {} types in dawn/src: {real:?}",
+        real.len()
+    );
+    assert!(
+        real.iter()
+            .any(|(name, c, flags)| name == "BufferUsage" && c == "WGPUBufferUsage" && *flags)
+    );
+    assert!(
+        real.iter()
+            .any(|(name, c, flags)| name == "FeatureName" && c == "WGPUFeatureName" && !*flags)
+    );
 
     let scratch = std::env::temp_dir().join(format!("dawn-rs-safe-types-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
-    for (index, (file, path)) in rust_sources::rust_files(&dawn_src()).unwrap().iter().enumerate() {
+    for (index, (file, path)) in rust_sources::rust_files(&dawn_src())
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         let target = if file == "lib.rs" {
             scratch.join(file)
         } else {
@@ -45,13 +59,18 @@ fn types_in_nested_folders_are_all_found() {
     }
     let moved = safe_types::scan(&scratch).unwrap();
     assert!(
-        moved.iter().all(|t| t.file.starts_with("level") || t.file == "lib.rs"),
+        moved
+            .iter()
+            .all(|t| t.file.starts_with("level") || t.file == "lib.rs"),
         "{moved:?}"
     );
     assert_eq!(types(&scratch), real);
     // The table still exports every type (lib.rs is at the copy's root).
     let table = safe_types::table(&scratch).unwrap();
-    assert!(table.contains("pub const NOT_EXPORTED: &[&str] = &[];"), "{table}");
+    assert!(
+        table.contains("pub const NOT_EXPORTED: &[&str] = &[];"),
+        "{table}"
+    );
 
     let empty = scratch.join("empty");
     std::fs::create_dir_all(&empty).unwrap();

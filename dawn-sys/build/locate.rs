@@ -51,7 +51,9 @@ fn dawn_at(root: &Path, origin: &str) -> Result<Dawn, String> {
 /// A variable's value, unless unset or empty.
 fn var(name: &str) -> Option<PathBuf> {
     println!("cargo::rerun-if-env-changed={name}");
-    env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+    env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 pub fn find() -> Result<Dawn, String> {
@@ -131,11 +133,16 @@ fn provision() -> Result<PathBuf, String> {
         manifest_dir().join("dawn.lock.toml").display()
     );
     let mut command = Command::new("python3");
-    command.arg(&kit_py).arg("provision").arg("--cache-root").arg(&root);
+    command
+        .arg(&kit_py)
+        .arg("provision")
+        .arg("--cache-root")
+        .arg(&root);
     if offline {
         command.arg("--offline");
     }
-    let or_dawn_dir = "or set DAWN_DIR to a Dawn build (include/webgpu/webgpu.h and lib/libwebgpu_dawn.so)";
+    let or_dawn_dir =
+        "or set DAWN_DIR to a Dawn build (include/webgpu/webgpu.h and lib/libwebgpu_dawn.so)";
     let output = command.output().map_err(|e| {
         format!(
             "running python3 to provision the pinned Dawn kit failed ({e}): install python3 with pip, \

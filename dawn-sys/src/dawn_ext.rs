@@ -211,7 +211,7 @@ const _: () = {
 };
 
 crate::functions::c_functions! {
-    /// The Dawn-only functions of [`dawn_ext`](crate::dawn_ext), resolved from one library (feature
+    /// The Dawn-only functions of [`dawn_ext`], resolved from one library (feature
     /// `loaded`), as [`DawnLibrary`](crate::dynamic::DawnLibrary) resolves the standard ones.
     table: dynamic::DawnOnlyLibrary,
     loaded: crate::loader::loaded().dawn_only,

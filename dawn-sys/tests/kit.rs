@@ -24,7 +24,11 @@ fn lock_path() -> PathBuf {
 fn pinned_members() -> Vec<(String, String)> {
     let lock = std::fs::read_to_string(lock_path()).unwrap();
     let value = |line: &str, key: &str| -> Option<String> {
-        let rest = line.strip_prefix(key)?.trim_start().strip_prefix('=')?.trim();
+        let rest = line
+            .strip_prefix(key)?
+            .trim_start()
+            .strip_prefix('=')?
+            .trim();
         Some(rest.strip_prefix('"')?.strip_suffix('"')?.to_string())
     };
     let mut members = Vec::new();
@@ -33,7 +37,12 @@ fn pinned_members() -> Vec<(String, String)> {
         if let Some(v) = value(line, "member_sha256 ") {
             digest = Some(v);
         } else if let Some(dest) = value(line, "dest ") {
-            members.push((dest, digest.take().expect("member_sha256 before dest in the lock")));
+            members.push((
+                dest,
+                digest
+                    .take()
+                    .expect("member_sha256 before dest in the lock"),
+            ));
         }
     }
     members
@@ -188,7 +197,9 @@ fn provision(root: &Path, extra: &[&str]) -> Output {
         .iter()
         .all(|(name, _)| wheels.join(name).is_file());
     if has_wheels {
-        command.env("PIP_NO_INDEX", "1").env("PIP_FIND_LINKS", &wheels);
+        command
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", &wheels);
     }
     command.output().expect("running kit.py provision")
 }
@@ -208,13 +219,25 @@ fn provision_fetches_one_complete_kit_even_when_run_three_times_at_once() {
     for output in &outputs {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "provision failed:\n{stderr}");
-        kits.push(String::from_utf8(output.stdout.clone()).unwrap().trim().to_string());
+        kits.push(
+            String::from_utf8(output.stdout.clone())
+                .unwrap()
+                .trim()
+                .to_string(),
+        );
     }
-    assert!(kits.windows(2).all(|w| w[0] == w[1]), "the runs disagree: {kits:?}");
+    assert!(
+        kits.windows(2).all(|w| w[0] == w[1]),
+        "the runs disagree: {kits:?}"
+    );
     let kit_dir = PathBuf::from(&kits[0]);
     let name = kit_dir.file_name().unwrap().to_string_lossy().into_owned();
     let lock_digest = sha256sum(&lock_path());
-    assert_eq!(name, format!("kit-{}", &lock_digest[..16]), "the kit folder is named by the lock's digest");
+    assert_eq!(
+        name,
+        format!("kit-{}", &lock_digest[..16]),
+        "the kit folder is named by the lock's digest"
+    );
     assert_eq!(kit_dir.parent(), Some(root.as_path()));
     for (dest, digest) in pinned_members() {
         let file = kit_dir.join(&dest);
@@ -229,15 +252,27 @@ fn provision_fetches_one_complete_kit_even_when_run_three_times_at_once() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(left, [name.clone()], "the cache holds more than the kit");
+    assert_eq!(left, [name], "the cache holds more than the kit");
 
     // Once there, it is an offline no-op that prints only the folder.
     let start = Instant::now();
     let again = provision(&root, &["--offline"]);
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
-    assert!(again.stderr.is_empty(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        again.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     assert_eq!(String::from_utf8(again.stdout).unwrap().trim(), kits[0]);
-    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -251,7 +286,11 @@ fn provision_offline_without_the_kit_is_one_error_line() {
     assert_eq!(lines.len(), 1, "want one stderr line:\n{stderr}");
     let want = format!("kit: error: no Dawn kit in {}/kit-", root.display());
     assert!(lines[0].starts_with(&want), "{}", lines[0]);
-    assert!(lines[0].ends_with("and fetching it is forbidden (offline)"), "{}", lines[0]);
+    assert!(
+        lines[0].ends_with("and fetching it is forbidden (offline)"),
+        "{}",
+        lines[0]
+    );
     assert!(output.stdout.is_empty());
     assert!(!root.exists(), "an offline run created {}", root.display());
 }

@@ -66,7 +66,10 @@ fn child(case: &str) {
                 .map(|_| std::thread::spawn(|| (dawn_sys::load(), create_instance())))
                 .collect();
             for t in threads {
-                t.join().unwrap().0.unwrap_or_else(|e| panic!("load failed: {e}"));
+                t.join()
+                    .unwrap()
+                    .0
+                    .unwrap_or_else(|e| panic!("load failed: {e}"));
             }
             println!("threads ok");
         }
@@ -106,7 +109,10 @@ fn mapped_line(stdout: &str) -> &str {
 /// a free function panics with.
 fn assert_load_fails(dawn_lib: &Path, why: &str) {
     let (output, stdout, stderr) = run("fails", Some(dawn_lib));
-    let context = format!("DAWN_LIB={}\nstdout:\n{stdout}\nstderr:\n{stderr}", dawn_lib.display());
+    let context = format!(
+        "DAWN_LIB={}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        dawn_lib.display()
+    );
     assert_eq!(
         output.status.code(),
         Some(101),
@@ -119,16 +125,16 @@ fn assert_load_fails(dawn_lib: &Path, why: &str) {
         .find_map(|l| l.strip_prefix("error "))
         .unwrap_or_else(|| panic!("no error line: {context}"));
     for part in [
-        &format!("cannot load Dawn from {} (named by DAWN_LIB)", dawn_lib.display()),
+        &format!(
+            "cannot load Dawn from {} (named by DAWN_LIB)",
+            dawn_lib.display()
+        ),
         why,
         "set DAWN_LIB to the path of a libwebgpu_dawn.so",
     ] {
         assert!(error.contains(part), "the error lacks {part:?}: {context}");
     }
-    assert!(
-        !stdout.contains("the free function returned"),
-        "{context}"
-    );
+    assert!(!stdout.contains("the free function returned"), "{context}");
     assert!(
         stderr.contains("panicked at") && stderr.contains(error),
         "the panic does not carry the load error: {context}"
@@ -137,7 +143,11 @@ fn assert_load_fails(dawn_lib: &Path, why: &str) {
 
 fn parent() {
     let library = PathBuf::from(dawn_sys::DAWN_LIBRARY_PATH);
-    assert!(library.is_absolute() && library.is_file(), "{}", library.display());
+    assert!(
+        library.is_absolute() && library.is_file(),
+        "{}",
+        library.display()
+    );
     let canonical = library.canonicalize().unwrap().display().to_string();
 
     // The library the build found.
@@ -155,7 +165,10 @@ fn parent() {
         .expect("running readelf");
     assert!(readelf.status.success());
     let dynamic = String::from_utf8_lossy(&readelf.stdout);
-    assert!(dynamic.contains("(NEEDED)"), "no NEEDED entries:\n{dynamic}");
+    assert!(
+        dynamic.contains("(NEEDED)"),
+        "no NEEDED entries:\n{dynamic}"
+    );
     assert_eq!(
         dynamic.contains("libwebgpu_dawn.so"),
         !LOADED,
@@ -174,7 +187,10 @@ fn parent() {
         // DAWN_LIB wins: the copy is what gets mapped.
         let overridden = run("works", Some(&copy));
         assert_success("works with DAWN_LIB", &overridden);
-        assert_eq!(mapped_line(&overridden.1), format!("[{:?}]", copy.display().to_string()));
+        assert_eq!(
+            mapped_line(&overridden.1),
+            format!("[{:?}]", copy.display().to_string())
+        );
         assert_load_fails(&missing, "No such file or directory");
         assert_load_fails(libc, "undefined symbol: wgpu");
     } else {
