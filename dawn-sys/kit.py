@@ -23,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,6 +42,10 @@ def sha256_of(path):
 
 
 def load_lock(path):
+    try:
+        import tomllib
+    except ImportError:
+        raise KitError(f"{sys.executable} is Python {sys.version.split()[0]}; reading {path} needs 3.11 or later")
     with open(path, "rb") as f:
         artifacts = tomllib.load(f)["artifact"]
     for a in artifacts:
@@ -181,7 +184,7 @@ def main(argv=None):
         else:
             print(provision(artifacts, sha256_of(args.lock), args.cache_root, args.offline))
         return 0
-    except KitError as e:
+    except (KitError, OSError) as e:
         print(f"kit: error: {e}", file=sys.stderr)
         return 1
 

@@ -151,11 +151,15 @@ fn provision() -> Result<PathBuf, String> {
     })?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
-        let reason = stderr
+        let mut lines = stderr
             .lines()
             .rev()
+            .map(str::trim)
+            .filter(|l| !l.is_empty());
+        let last = lines.clone().next().unwrap_or("no message");
+        let reason = lines
             .find_map(|l| l.strip_prefix("kit: error: "))
-            .unwrap_or(stderr.trim());
+            .unwrap_or(last);
         let fix = if offline {
             "unset DAWN_SYS_OFFLINE to let pip fetch it once for this machine"
         } else {
