@@ -14,7 +14,8 @@
 //!   starts without an rpath or `LD_LIBRARY_PATH`. [`load`] loads it and reports a [`LoadError`]; a
 //!   function called when the library cannot be loaded panics with that error's message. Each call costs
 //!   an already-loaded check and an indirect call. [`dynamic::DawnLibrary`] loads the same functions from a
-//!   path of your choosing, as a table of its own.
+//!   path of your choosing, as a table of its own; [`load_with`] makes the free functions use a table you
+//!   built ([`Functions`]: from another path, or with some functions replaced by hooks).
 //! - Feature `linked`: the functions are `extern "C"` items and the library is linked at build time (with
 //!   an rpath for this crate's own tests only: a binary of yours needs its own rpath, from
 //!   `DEP_WEBGPU_DAWN_LIB_DIR` in its build script, or `LD_LIBRARY_PATH`). It wins when both features are
@@ -41,6 +42,8 @@ mod loader;
 
 pub mod dawn_ext;
 
+#[cfg(feature = "loaded")]
+pub use loader::{Functions, load_with};
 pub use loader::{LoadError, load};
 
 /// Expands bindgen's `extern "C"` block of `webgpu.h` (the generated `webgpu_functions.rs` is one call).

@@ -46,56 +46,103 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-#[cfg(all(feature = "loaded", not(feature = "linked")))]
+#[cfg(feature = "loaded")]
 mod table {
     use super::{LIBRARY_VARIABLE, LoadError};
     use crate::dawn_ext::dynamic::DawnOnlyLibrary;
     use crate::dynamic::DawnLibrary;
+    use std::ffi::OsStr;
     use std::path::PathBuf;
     use std::ptr;
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicPtr, Ordering};
 
-    /// Every function the free wrappers call.
-    pub(crate) struct Loaded {
-        pub(crate) webgpu: DawnLibrary,
-        pub(crate) dawn_only: DawnOnlyLibrary,
+    /// Every function the free functions call through: the standard ones and the Dawn-only ones. Its
+    /// fields are public so that a table can be changed (say, to hooks that count calls and forward to the
+    /// originals) before [`load_with`] installs it.
+    pub struct Functions {
+        /// The functions of `webgpu.h`.
+        pub webgpu: DawnLibrary,
+        /// The Dawn-only functions of [`dawn_ext`](crate::dawn_ext).
+        pub dawn_only: DawnOnlyLibrary,
     }
 
-    static LOADED: OnceLock<Result<Loaded, LoadError>> = OnceLock::new();
-    /// `LOADED`'s table once it loaded: what each call reads (one load and a null check).
-    static READY: AtomicPtr<Loaded> = AtomicPtr::new(ptr::null_mut());
+    impl Functions {
+        /// Opens the library at `path` and resolves every function; the error names the file, or the first
+        /// function the library lacks.
+        ///
+        /// # Safety
+        ///
+        /// As [`DawnLibrary::new`]: the library must be a Dawn.
+        pub unsafe fn open(path: impl AsRef<OsStr>) -> Result<Self, libloading::Error> {
+            // SAFETY: as this function's contract; both tables open the same file, so dlopen hands out
+            // the same handle twice.
+            unsafe {
+                Ok(Functions {
+                    webgpu: DawnLibrary::new(path.as_ref())?,
+                    dawn_only: DawnOnlyLibrary::new(path.as_ref())?,
+                })
+            }
+        }
+    }
 
-    fn open() -> Result<Loaded, LoadError> {
+    static LOADED: OnceLock<Result<Functions, LoadError>> = OnceLock::new();
+    /// `LOADED`'s table once it loaded: what each call reads (one load and a null check).
+    static READY: AtomicPtr<Functions> = AtomicPtr::new(ptr::null_mut());
+
+    fn open_default() -> Result<Functions, LoadError> {
         let (path, from_variable) = match std::env::var_os(LIBRARY_VARIABLE) {
             Some(path) if !path.is_empty() => (PathBuf::from(path), true),
             _ => (PathBuf::from(crate::DAWN_LIBRARY_PATH), false),
         };
-        let error = |e: libloading::Error| LoadError {
-            path: path.clone(),
+        // SAFETY: the library is the Dawn the build found, or the one the user named in DAWN_LIB (see
+        // `load`).
+        unsafe { Functions::open(&path) }.map_err(|e| LoadError {
+            path,
             from_variable,
             reason: e.to_string(),
-        };
-        // SAFETY: the library is the Dawn the build found, or the one the user named in DAWN_LIB (see
-        // `load`); both tables open the same file, so dlopen hands out the same handle twice.
-        unsafe {
-            Ok(Loaded {
-                webgpu: DawnLibrary::new(&path).map_err(error)?,
-                dawn_only: DawnOnlyLibrary::new(&path).map_err(error)?,
-            })
-        }
+        })
     }
 
-    pub(crate) fn load() -> Result<&'static Loaded, &'static LoadError> {
-        let loaded = LOADED.get_or_init(open).as_ref()?;
-        READY.store(ptr::from_ref(loaded).cast_mut(), Ordering::Release);
-        Ok(loaded)
+    /// The outcome of `LOADED`, publishing a table to `READY`.
+    fn publish(
+        loaded: &'static Result<Functions, LoadError>,
+    ) -> Result<&'static Functions, &'static LoadError> {
+        let functions = loaded.as_ref()?;
+        READY.store(ptr::from_ref(functions).cast_mut(), Ordering::Release);
+        Ok(functions)
+    }
+
+    #[cfg(not(feature = "linked"))]
+    pub(crate) fn load() -> Result<&'static Functions, &'static LoadError> {
+        publish(LOADED.get_or_init(open_default))
+    }
+
+    /// Makes the free functions call through `functions` instead of loading Dawn themselves: a table you
+    /// opened from a path of your own, or one whose fields you replaced. It must come first: once the
+    /// free functions have a table (a call or [`load`](crate::load) made one), this returns `functions`
+    /// back. With feature `linked` the free functions are linked and do not use it.
+    ///
+    /// # Safety
+    ///
+    /// Every function pointer of `functions` must behave as the C function of its name.
+    pub unsafe fn load_with(functions: Functions) -> Result<(), Functions> {
+        match LOADED.set(Ok(functions)) {
+            Ok(()) => {
+                let _ = publish(LOADED.get_or_init(open_default));
+                Ok(())
+            }
+            Err(Ok(functions)) => Err(functions),
+            // Only `Ok` is offered above.
+            Err(Err(_)) => unreachable!(),
+        }
     }
 
     /// The table, loading it first if needed; panics with the [`LoadError`] when the library cannot be
     /// loaded.
+    #[cfg(not(feature = "linked"))]
     #[inline(always)]
-    pub(crate) fn loaded() -> &'static Loaded {
+    pub(crate) fn loaded() -> &'static Functions {
         let ready = READY.load(Ordering::Acquire);
         if ready.is_null() {
             return load_or_panic();
@@ -104,11 +151,12 @@ mod table {
         unsafe { &*ready }
     }
 
+    #[cfg(not(feature = "linked"))]
     #[cold]
     #[inline(never)]
-    fn load_or_panic() -> &'static Loaded {
+    fn load_or_panic() -> &'static Functions {
         match load() {
-            Ok(loaded) => loaded,
+            Ok(functions) => functions,
             Err(e) => panic!("{e}"),
         }
     }
@@ -116,6 +164,8 @@ mod table {
 
 #[cfg(all(feature = "loaded", not(feature = "linked")))]
 pub(crate) use table::loaded;
+#[cfg(feature = "loaded")]
+pub use table::{Functions, load_with};
 
 /// Loads Dawn for the free functions, once per process (later calls return the first outcome).
 ///
