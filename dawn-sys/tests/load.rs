@@ -6,7 +6,8 @@
 //! copy of the library at another path is the one mapped into the process); a missing file and a library
 //! without the `wgpu*` symbols are one-line errors naming the path, the reason and `DAWN_LIB`, the same
 //! error on every call, and a free function called anyway panics with that very line; threads loading at
-//! once all get the library; and the binary has no `DT_NEEDED` on Dawn. Linked mode (feature `linked`):
+//! once all get the library; a table installed with `load_with` (one function hooked) is what the free
+//! functions call, and a second one is refused; and the binary has no `DT_NEEDED` on Dawn. Linked mode (feature `linked`):
 //! `load` succeeds whatever `DAWN_LIB` says, and the binary needs Dawn.
 
 use std::path::{Path, PathBuf};
@@ -72,6 +73,46 @@ fn child(case: &str) {
                     .unwrap_or_else(|e| panic!("load failed: {e}"));
             }
             println!("threads ok");
+        }
+        #[cfg(feature = "loaded")]
+        "load_with" => {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static CREATED: AtomicUsize = AtomicUsize::new(0);
+            static REAL: std::sync::OnceLock<dawn_sys::dynamic::DawnLibrary> =
+                std::sync::OnceLock::new();
+            unsafe extern "C" fn counting(
+                descriptor: *const dawn_sys::WGPUInstanceDescriptor,
+            ) -> dawn_sys::WGPUInstance {
+                CREATED.fetch_add(1, Ordering::Relaxed);
+                // SAFETY: forwarding the caller's argument to Dawn's own function.
+                unsafe { REAL.get().unwrap().wgpuCreateInstance(descriptor) }
+            }
+            let path = std::env::var("DAWN_LIB").unwrap();
+            // SAFETY: a Dawn; the hook has the signature of the function it replaces.
+            unsafe {
+                REAL.set(dawn_sys::dynamic::DawnLibrary::new(&path).unwrap())
+                    .ok()
+                    .unwrap();
+                let mut functions = dawn_sys::Functions::open(&path).unwrap();
+                functions.webgpu.wgpuCreateInstance = counting;
+                assert!(
+                    dawn_sys::load_with(functions).is_ok(),
+                    "the first table was refused"
+                );
+                let again = dawn_sys::Functions::open(&path).unwrap();
+                assert!(
+                    dawn_sys::load_with(again).is_err(),
+                    "a second table was taken"
+                );
+            }
+            dawn_sys::load().unwrap();
+            create_instance();
+            create_instance();
+            println!(
+                "created through the hook: {}",
+                CREATED.load(Ordering::Relaxed)
+            );
+            println!("mapped {:?}", mapped("libwebgpu_dawn.so"));
         }
         other => panic!("unknown case {other}"),
     }
@@ -192,6 +233,14 @@ fn parent() {
             format!("[{:?}]", copy.display().to_string())
         );
         assert_load_fails(&missing, "No such file or directory");
+        // A table of the caller's (here the copy, with wgpuCreateInstance hooked) replaces the default.
+        let with = run("load_with", Some(&copy));
+        assert_success("load_with", &with);
+        assert!(with.1.contains("created through the hook: 2"), "{}", with.1);
+        assert_eq!(
+            mapped_line(&with.1),
+            format!("[{:?}]", copy.display().to_string())
+        );
         assert_load_fails(libc, "undefined symbol: wgpu");
     } else {
         // Linked: the dynamic linker loaded the build's Dawn before main; DAWN_LIB changes nothing.
