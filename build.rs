@@ -1,15 +1,25 @@
-//! Root package build script: the rpath to Dawn's library folder, and the C-API parity programs.
+//! Root package build script: the rpath to Dawn's library folder, the C-API parity programs, and the
+//! struct layout probe.
 //!
-//! - Every test and example gets an rpath to Dawn's library folder (dawn-sys's link arguments do not reach
-//!   this package's binaries).
+//! - Every test and example gets an rpath to Dawn's library folder. The default (loaded) mode needs none;
+//!   it lets the suite run with dawn-sys's `linked` feature too (`--features dawn-sys/linked`, for the
+//!   bench's linked-vs-loaded comparison), since dawn-sys's link arguments do not reach this package.
 //! - `tests/c/parity.c` is compiled with `cc`'s compiler against the header dawn-sys found and linked to the
 //!   same `libwebgpu_dawn.so`: `PARITY_C_DAWN` is its path. When the kit carries wgpu-native
 //!   (`third_party/dawn/wgpu-native/libwgpu_native.so`, or `WGPU_NATIVE_DIR`), it is built a second time
 //!   against it: `PARITY_C_WGPU_NATIVE` (empty when that build is unavailable; it never fails the build).
 //! - A C program printing every enumerator and flag of the header as the C compiler sees it
 //!   (`PARITY_C_VALUES`), and the list of the safe crate's `c_enum!` / `c_flags!` types
-//!   (`parity_values_table.rs` in `OUT_DIR`), for tests/parity_values.rs.
-//! - `PARITY_WEBGPU_H`: the header, for tests/parity_coverage.rs.
+//!   (`parity_values_table.rs` in `OUT_DIR`, from every file under dawn/src), for tests/parity_values.rs.
+//! - The layout probe and table of tests/layout.rs (`build/layout_probe.rs`).
+//! - `PARITY_WEBGPU_H`: the header, for tests/parity_coverage.rs and tests/layout.rs.
+
+#[path = "build/layout_probe.rs"]
+mod layout_probe;
+#[path = "build/rust_sources.rs"]
+mod rust_sources;
+#[path = "build/safe_types.rs"]
+mod safe_types;
 
 use std::env;
 use std::fmt::Write as _;
@@ -82,7 +92,13 @@ fn main() {
         panic!("the C values probe did not build: {e}");
     }
     println!("cargo::rustc-env=PARITY_C_VALUES={}", values_exe.display());
-    std::fs::write(out.join("parity_values_table.rs"), safe_types_table(&root)).unwrap();
+    let table = safe_types::table(&root.join("dawn/src"))
+        .unwrap_or_else(|e| panic!("the value-parity table of dawn/src: {e}"));
+    std::fs::write(out.join("parity_values_table.rs"), table).unwrap();
+
+    if let Err(e) = layout_probe::write(&header, &out) {
+        panic!("the layout probe did not build: {e}");
+    }
 }
 
 /// Compiles and links one C program with the compiler `cc` picks, against `header`'s folder, linking
@@ -158,86 +174,4 @@ fn values_program(header: &str) -> String {
     }
     c.push_str("    return 0;\n}\n");
     c
-}
-
-/// Every `.rs` file under `dir`, recursively, sorted.
-fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("reading a source folder") {
-        let path = entry.expect("reading a source folder").path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
-
-/// Every `c_enum!` / `c_flags!` type declared in dawn/src, as Rust code for tests/parity_values.rs:
-/// `SAFE_TYPES: &[(type name, C type name, is flags, values as (name, value))]`.
-fn safe_types_table(root: &Path) -> String {
-    let src = root.join("dawn/src");
-    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap_or_default();
-    let files = rust_files(&src);
-    let mut types = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        let mut lines = text.lines();
-        while let Some(line) = lines.next() {
-            let flags = match line.trim() {
-                "c_enum! {" => false,
-                "c_flags! {" => true,
-                _ => continue,
-            };
-            let decl = lines
-                .by_ref()
-                .map(str::trim)
-                .find(|l| !l.starts_with("///") && !l.starts_with("#["))
-                .unwrap_or_default();
-            let Some((name, rest)) = decl.split_once('(') else {
-                continue;
-            };
-            let c_type = rest.split(')').next().unwrap_or_default();
-            let file_name = file
-                .strip_prefix(&src)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            types.push((name.to_string(), c_type.to_string(), flags, file_name));
-        }
-    }
-    let mut rs = String::from(
-        "/// (Rust type, C type, is flags, source file, every named value (name, value)).\n\
-         pub type SafeType = (&'static str, &'static str, bool, &'static str, Vec<(&'static str, u64)>);\n\n\
-         fn to_u64(v: impl Into<u64>) -> u64 {\n    v.into()\n}\n\n\
-         /// Every `c_enum!` / `c_flags!` type of dawn/src that the crate root exports.\n\
-         pub fn safe_types() -> Vec<SafeType> {\n    vec![\n",
-    );
-    let mut hidden = Vec::new();
-    for (name, c_type, flags, file) in &types {
-        let exported = lib
-            .split(|c: char| !c.is_alphanumeric() && c != '_')
-            .any(|w| w == name);
-        if !exported {
-            hidden.push(name.clone());
-            continue;
-        }
-        let all =
-            format!("dawn::{name}::ALL.iter().map(|(x, n)| (*n, to_u64(x.0))).collect::<Vec<_>>()");
-        let values = if *flags {
-            format!("{{ let mut v = {all}; v.push((\"None\", to_u64(dawn::{name}::None.0))); v }}")
-        } else {
-            all
-        };
-        writeln!(
-            rs,
-            "        (\"{name}\", \"{c_type}\", {flags}, \"{file}\", {values}),"
-        )
-        .unwrap();
-    }
-    rs.push_str("    ]\n}\n\n/// `c_enum!` / `c_flags!` types the crate root does not export (checked by name only).\n");
-    writeln!(rs, "pub const NOT_EXPORTED: &[&str] = &{hidden:?};").unwrap();
-    rs
 }

@@ -22,15 +22,16 @@ case "$command" in
     cargo run --example adapter_info "$@" ;;
   test)
     bash scripts/setup.sh
+    # dawn-sys in its default mode (Dawn loaded at run time) throughout, then in its `linked` mode.
     cargo test --workspace "$@"
-    # The run-time loader: with the linked externs, and alone (nothing linked at build time).
-    cargo test -p dawn-sys --features dynamic --test compute_dynamic
-    cargo test -p dawn-sys --no-default-features --features dynamic --test compute_dynamic ;;
+    cargo test -p dawn-sys --no-default-features --features linked --test compute --test load ;;
   lint)
     bash scripts/setup.sh
     cargo fmt --all --check
+    # The consumer crate's program is copied into a scratch crate, not compiled here.
+    rustfmt --check --edition 2024 tests/consumer_crate/src/main.rs
     cargo clippy --workspace --all-targets -- -D warnings
-    cargo clippy -p dawn-sys --all-targets --features dynamic -- -D warnings ;;
+    cargo clippy -p dawn-sys --all-targets --no-default-features --features linked -- -D warnings ;;
   bench)
     bash scripts/setup.sh
     cargo run --release --example bench -- "$@" ;;

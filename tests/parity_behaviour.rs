@@ -405,11 +405,11 @@ fn limits_features(gpu: &Gpu) -> Kv {
 
     kv.put(
         "instance.features",
-        set(Instance::supported_features().iter().map(|f| f.0)),
+        set(Instance::supported_features().unwrap().iter().map(|f| f.0)),
     );
     kv.put(
         "instance.has_timed_wait_any",
-        Instance::has_supported_feature(InstanceFeatureName::TimedWaitAny) as u8,
+        Instance::has_supported_feature(InstanceFeatureName::TimedWaitAny).unwrap() as u8,
     );
     match Instance::supported_limits() {
         Ok(l) => kv.put(

@@ -7,10 +7,16 @@
 //! render, texture, surface and loader functions may have one: every compute function is wrapped.
 //!
 //! The test fails when the committed document differs from what it generates; regenerate it with
-//! `UPDATE_COVERAGE=1 cargo test --test parity_coverage`.
+//! `UPDATE_COVERAGE=1 cargo test --test parity_coverage`. dawn/src is read at every folder depth, and
+//! finding nothing is a failure: a second test moves files into folders in a scratch copy and gets the same
+//! scan.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+#[path = "../build/rust_sources.rs"]
+mod rust_sources;
 
 /// Why a function is deliberately not wrapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -228,21 +234,6 @@ fn calls_in(line: &str) -> Vec<String> {
     out
 }
 
-/// Every `.rs` file under `dir`, recursively, sorted.
-fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("reading a source folder") {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
-
 /// The `wgpuXxx` literal of a macro argument `wgpuXxx = "wgpuXxx"`, which a macro turns into a method with
 /// that `doc(alias)`.
 fn macro_alias(line: &str) -> Option<String> {
@@ -250,21 +241,14 @@ fn macro_alias(line: &str) -> Option<String> {
     Some(format!("wgpu{}", rest.split('"').next()?))
 }
 
-fn scan_dawn_src() -> Scan {
-    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/dawn/src"));
-    let files = rust_files(dir);
-    assert!(
-        files.len() > 20,
-        "found only {} files in dawn/src",
-        files.len()
-    );
+fn dawn_src() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/dawn/src"))
+}
+
+/// Reads every `.rs` file under `dir` (any depth); files are named by their path relative to `dir`.
+fn scan_dawn_src(dir: &Path) -> Result<Scan, String> {
     let mut scan = Scan::default();
-    for path in files {
-        let file = path
-            .strip_prefix(dir)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+    for (file, path) in rust_sources::rust_files(dir)? {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut current = String::new();
         let mut pending: Vec<String> = Vec::new();
@@ -353,7 +337,13 @@ fn scan_dawn_src() -> Scan {
             }
         }
     }
-    scan
+    if scan.aliases.is_empty() || scan.handles.is_empty() {
+        return Err(format!(
+            "found no #[doc(alias = \"wgpu..\")] or no handle! declaration under {}",
+            dir.display()
+        ));
+    }
+    Ok(scan)
 }
 
 /// One row of the document: (status, Rust side).
@@ -388,7 +378,7 @@ fn api_coverage_is_complete_and_documented() {
         "found only {} functions in webgpu.h",
         header.len()
     );
-    let scan = scan_dawn_src();
+    let scan = scan_dawn_src(&dawn_src()).unwrap_or_else(|e| panic!("{e}"));
     let mut problems = Vec::new();
 
     let mut reasons = BTreeMap::new();
@@ -514,4 +504,80 @@ fn api_coverage_is_complete_and_documented() {
              `UPDATE_COVERAGE=1 cargo test --test parity_coverage` and commit the result"
         );
     }
+}
+
+/// A copy of `from`'s `.rs` files in a fresh scratch folder, each but `lib.rs` moved a few folders down
+/// (as the crate's files move into `buffer/`, `types/`, ...); removed on drop.
+struct MovedCopy(PathBuf);
+
+impl MovedCopy {
+    fn new(from: &Path) -> Self {
+        let root = std::env::temp_dir().join(format!(
+            "dawn-rs-coverage-scan-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&root);
+        for (index, (file, path)) in rust_sources::rust_files(from).unwrap().iter().enumerate() {
+            let target = if file == "lib.rs" {
+                root.join(file)
+            } else {
+                root.join(format!("moved{}/deeper", index % 3)).join(file)
+            };
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(path, &target).unwrap();
+        }
+        MovedCopy(root)
+    }
+}
+
+impl Drop for MovedCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Moving every file of dawn/src into nested folders (a scratch copy) changes nothing the scan finds but
+/// the file names; a folder without `.rs` files, or without a single wrapper, is an error.
+#[test]
+fn the_scan_reaches_files_in_folders_and_fails_on_nothing() {
+    let real = scan_dawn_src(&dawn_src()).unwrap();
+    let copy = MovedCopy::new(&dawn_src());
+    let moved = scan_dawn_src(&copy.0).unwrap();
+    // The methods of one alias come in file order, which the move changes.
+    let aliases = |scan: &Scan| -> BTreeMap<String, Vec<String>> {
+        let mut aliases = scan.aliases.clone();
+        aliases.values_mut().for_each(|methods| methods.sort());
+        aliases
+    };
+    assert_eq!(aliases(&real), aliases(&moved));
+    assert_eq!(real.handles, moved.handles);
+    let calls = |scan: &Scan| -> BTreeMap<String, usize> {
+        scan.calls
+            .iter()
+            .map(|(f, files)| (f.clone(), files.len()))
+            .collect()
+    };
+    assert_eq!(calls(&real), calls(&moved));
+    assert!(
+        moved
+            .calls
+            .values()
+            .flatten()
+            .any(|file| file.starts_with("moved")),
+        "the moved copy's calls name no moved file: {:?}",
+        moved.calls
+    );
+
+    let empty = copy.0.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let error = scan_dawn_src(&empty)
+        .err()
+        .expect("an empty folder scanned fine");
+    assert!(error.contains("no .rs file"), "{error}");
+    std::fs::write(empty.join("lib.rs"), "pub fn nothing() {}\n").unwrap();
+    let error = scan_dawn_src(&empty)
+        .err()
+        .expect("a folder without wrappers scanned fine");
+    assert!(error.contains("found no #[doc(alias"), "{error}");
 }

@@ -5,7 +5,8 @@
 //! enumerator and flag of `webgpu.h` as the C compiler sees it (`PARITY_C_VALUES`). Each safe value
 //! `Type::Name` must equal `WGPUType_Name`; Dawn-only values, absent from the standard header, must equal the
 //! declaration in dawn-sys/src/dawn_ext.rs, and where the type itself is standard they must lie in Dawn's
-//! extension range (0x0005_0000 and up).
+//! extension range (0x0005_0000 and up), or past the header's last value (a standard value newer than the
+//! pinned header, such as `FeatureName::SubgroupSizeControl`).
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -104,9 +105,18 @@ fn every_safe_value_equals_the_c_constant() {
                             "{ty}::{name} ({file}) = {value:#x}, but dawn_ext.rs has {constant} = {expected:#x}"
                         ));
                     }
-                    if in_header && *value < 0x0005_0000 {
+                    // Below Dawn's extension range, only a standard value newer than the pinned header
+                    // (past its last one) may come from dawn_ext.rs.
+                    let header_max = c
+                        .iter()
+                        .filter(|(k, _)| k.strip_prefix(c_type).is_some_and(|r| r.starts_with('_')))
+                        .filter(|(k, _)| !k.ends_with("_Force32"))
+                        .map(|(_, v)| *v)
+                        .max()
+                        .unwrap_or(0);
+                    if in_header && *value < 0x0005_0000 && *value <= header_max {
                         failures.push(format!(
-                            "{ty}::{name} ({file}) = {value:#x} is not in webgpu.h, yet below Dawn's extension range 0x50000"
+                            "{ty}::{name} ({file}) = {value:#x} is not in webgpu.h, yet neither in Dawn's extension range 0x50000 nor past the header's last {c_type} ({header_max:#x})"
                         ));
                     }
                 }

@@ -2,9 +2,10 @@
 //!
 //! This test binary interposes the `webgpu.h` functions that hand out references (`wgpuCreateInstance`,
 //! `wgpuDeviceCreate*`, `wgpuDeviceGetQueue`, `wgpuCommandEncoderFinish`, the adapter/device/pipeline
-//! callbacks...) and every `wgpu*AddRef` / `wgpu*Release`: it defines them itself, so the `dawn` crate's
-//! calls land here, counts per object pointer, and forwards to Dawn's own (found with
-//! `dlsym(RTLD_NEXT, ..)`). Then it runs fuzzer sequences, device loss and destruction, early-dropped
+//! callbacks...) and every `wgpu*AddRef` / `wgpu*Release`: it defines them itself and installs them in the
+//! table dawn-sys's free functions call through (`dawn_sys::load_with`; with dawn-sys's `linked` feature
+//! the linker binds the calls to these same `no_mangle` definitions), so the `dawn` crate's calls land
+//! here, counts per object pointer, and forwards to Dawn's own (found with `dlsym` in Dawn's library). Then it runs fuzzer sequences, device loss and destruction, early-dropped
 //! futures and a mapping workload, drops everything, and checks that no object has a reference left: zero
 //! leaks (and no object is released more often than it was acquired). A second check creates and drops
 //! objects in a loop and checks that the process's resident memory and open files stay flat.
@@ -19,10 +20,11 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 unsafe extern "C" {
+    fn dlopen(file: *const c_char, mode: i32) -> *mut c_void;
     fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
 }
-/// glibc's `RTLD_NEXT`.
-const RTLD_NEXT: *mut c_void = -1isize as *mut c_void;
+/// glibc's `RTLD_NOW`.
+const RTLD_NOW: i32 = 2;
 
 #[derive(Default)]
 struct Ledger {
@@ -70,8 +72,13 @@ fn release(kind: &'static str, ptr: usize) {
 /// Dawn's own definition of `$name`, as a `$fty`.
 fn real_ptr(cache: &std::sync::OnceLock<usize>, name: &'static str) -> usize {
     *cache.get_or_init(|| {
-        // SAFETY: a NUL-terminated name; RTLD_NEXT finds the definition after this executable's.
-        let p = unsafe { dlsym(RTLD_NEXT, name.as_ptr().cast()) };
+        let path = std::ffi::CString::new(sys::DAWN_LIBRARY_PATH).unwrap();
+        // SAFETY: Dawn's library, already loaded (dlopen hands out its handle), and a NUL-terminated name.
+        let p = unsafe {
+            let dawn = dlopen(path.as_ptr(), RTLD_NOW);
+            assert!(!dawn.is_null(), "dlopen {}", sys::DAWN_LIBRARY_PATH);
+            dlsym(dawn, name.as_ptr().cast())
+        };
         assert!(!p.is_null(), "dlsym found no {name}");
         p as usize
     })
@@ -88,7 +95,11 @@ macro_rules! real {
 
 /// `wgpu*AddRef` / `wgpu*Release` pairs.
 macro_rules! refcounted {
-    ($($kind:literal: $add:ident, $rel:ident, $t:ty;)*) => {$(
+    ($($kind:literal: $add:ident, $rel:ident, $t:ty;)*) => {
+        fn install_refcounted(table: &mut sys::dynamic::DawnLibrary) {
+            $(table.$add = $add; table.$rel = $rel;)*
+        }
+        $(
         #[unsafe(no_mangle)]
         unsafe extern "C" fn $add(object: $t) {
             acquire($kind, object as usize);
@@ -125,7 +136,11 @@ refcounted! {
 
 /// Functions returning a new reference.
 macro_rules! creator {
-    ($($kind:literal: $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+    ($($kind:literal: $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        fn install_creators(table: &mut sys::dynamic::DawnLibrary) {
+            $(table.$name = $name;)*
+        }
+        $(
         #[unsafe(no_mangle)]
         unsafe extern "C" fn $name($($arg: $ty),*) -> $ret {
             // SAFETY: forwarding the caller's arguments.
@@ -154,7 +169,11 @@ creator! {
 
 /// Callback-delivered objects: the request's callback is wrapped to count the object it hands over.
 macro_rules! delivered {
-    ($($kind:literal: $name:ident($owner:ty, $desc:ty, $info:ty, $obj:ty), $tramp:ident;)*) => {$(
+    ($($kind:literal: $name:ident($owner:ty, $desc:ty, $info:ty, $obj:ty), $tramp:ident;)*) => {
+        fn install_delivered(table: &mut sys::dynamic::DawnLibrary) {
+            $(table.$name = $name;)*
+        }
+        $(
         unsafe extern "C" fn $tramp(
             status: u32,
             object: $obj,
@@ -188,6 +207,25 @@ delivered! {
         sys::WGPURequestDeviceCallbackInfo, sys::WGPUDevice), device_trampoline;
     "ComputePipeline": wgpuDeviceCreateComputePipelineAsync(sys::WGPUDevice, sys::WGPUComputePipelineDescriptor,
         sys::WGPUCreateComputePipelineAsyncCallbackInfo, sys::WGPUComputePipeline), pipeline_trampoline;
+}
+
+/// Makes dawn-sys's free functions call the hooks above: before anything loads Dawn.
+fn install_hooks() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        // SAFETY: the Dawn the build found; the hooks have the signatures of the functions they replace.
+        unsafe {
+            let mut functions =
+                sys::Functions::open(sys::DAWN_LIBRARY_PATH).expect("opening Dawn for the hooks");
+            install_refcounted(&mut functions.webgpu);
+            install_creators(&mut functions.webgpu);
+            install_delivered(&mut functions.webgpu);
+            assert!(
+                sys::load_with(functions).is_ok(),
+                "Dawn was loaded before the hooks"
+            );
+        }
+    });
 }
 
 /// Asserts that no object has a reference left, printing the per-type totals. Operations whose `Pending`
@@ -410,6 +448,7 @@ fn rss_and_fds_stay_flat() {
 
 #[test]
 fn no_dawn_object_leaks() {
+    install_hooks();
     counted_workloads();
     rss_and_fds_stay_flat();
     assert_no_live_references("after the memory loop");

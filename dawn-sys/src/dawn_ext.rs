@@ -13,6 +13,11 @@ pub const WGPUSType_DawnTogglesDescriptor: WGPUSType = 0x0005_000A;
 /// [`WGPUAdapterPropertiesSubgroupMatrixConfigs`] into `WGPUAdapterInfo` to read the configs.
 pub const WGPUSType_AdapterPropertiesSubgroupMatrixConfigs: WGPUSType = 0x0005_003B;
 
+/// `WGPUFeatureName_SubgroupSizeControl` (`@subgroup_size` on compute entry points): a standard value of
+/// webgpu-headers and Dawn's `dawn.json`, newer than the pinned `webgpu.h`; this Dawn reports it (lavapipe
+/// and the H200 do).
+pub const WGPUFeatureName_SubgroupSizeControl: WGPUFeatureName = 0x0000_0017;
+
 // The Dawn-only `WGPUFeatureName` values of this Dawn (about August 2026), as Dawn's own header names them.
 // `ImplicitDeviceSynchronization` makes Dawn lock the device around every call, so one device may be used
 // from several threads; `ChromiumExperimentalSubgroupMatrix` gives cooperative matrices (needs the
@@ -210,16 +215,21 @@ const _: () = {
     assert!(offset_of!(WGPUAdapterPropertiesSubgroupMatrixConfigs, configs) == 24);
 };
 
-#[cfg(feature = "linked")]
-unsafe extern "C" {
-    /// `wgpuDeviceForceLoss`: loses the device now, as a real loss would (for testing loss handling).
-    pub fn wgpuDeviceForceLoss(
-        device: WGPUDevice,
-        reason: WGPUDeviceLostReason,
-        message: WGPUStringView,
-    );
-    /// Frees what `wgpuAdapterGetInfo` allocated into a [`WGPUAdapterPropertiesSubgroupMatrixConfigs`].
-    pub fn wgpuAdapterPropertiesSubgroupMatrixConfigsFreeMembers(
-        value: WGPUAdapterPropertiesSubgroupMatrixConfigs,
-    );
+crate::functions::c_functions! {
+    /// The Dawn-only functions of [`dawn_ext`], resolved from one library (feature
+    /// `loaded`), as [`DawnLibrary`](crate::dynamic::DawnLibrary) resolves the standard ones.
+    table: dynamic::DawnOnlyLibrary,
+    loaded: crate::loader::loaded().dawn_only,
+    unsafe extern "C" {
+        /// `wgpuDeviceForceLoss`: loses the device now, as a real loss would (for testing loss handling).
+        pub fn wgpuDeviceForceLoss(
+            device: WGPUDevice,
+            reason: WGPUDeviceLostReason,
+            message: WGPUStringView,
+        );
+        /// Frees what `wgpuAdapterGetInfo` allocated into a [`WGPUAdapterPropertiesSubgroupMatrixConfigs`].
+        pub fn wgpuAdapterPropertiesSubgroupMatrixConfigsFreeMembers(
+            value: WGPUAdapterPropertiesSubgroupMatrixConfigs,
+        );
+    }
 }

@@ -71,6 +71,8 @@ c_enum! {
         PrimitiveIndex = sys::WGPUFeatureName_PrimitiveIndex,
         /// Texture component swizzles.
         TextureComponentSwizzle = sys::WGPUFeatureName_TextureComponentSwizzle,
+        /// `@subgroup_size` on compute entry points (standard; newer than the pinned `webgpu.h`).
+        SubgroupSizeControl = sys::dawn_ext::WGPUFeatureName_SubgroupSizeControl,
         /// Dawn-only (`WGPUFeatureName_DawnInternalUsages`).
         DawnInternalUsages = sys::dawn_ext::WGPUFeatureName_DawnInternalUsages,
         /// Dawn-only (`WGPUFeatureName_DawnMultiPlanarFormats`).

@@ -1,6 +1,7 @@
-//! The compute scenario shared by `compute_linked.rs` and `compute_dynamic.rs`, written once over a trait
-//! [`Api`] that both the linked `extern "C"` items ([`Linked`], feature `linked`) and the run-time loader
-//! (`dawn_sys::dynamic::DawnLibrary`, feature `dynamic`) implement.
+//! The compute scenario shared by `compute.rs` and `compute_dynamic.rs`, written once over a trait [`Api`]
+//! that both the crate's free functions ([`FreeFunctions`]: loaded at run time by default, linked with
+//! feature `linked`) and the explicit loader (`dawn_sys::dynamic::DawnLibrary`, feature `loaded`)
+//! implement.
 //!
 //! Everything is checked against an independent reference: the CPU result of the same kernel, the WebGPU
 //! spec's minimum limits, the adapter's own feature list, and the spec's rule that a device-lost callback
@@ -14,7 +15,7 @@ use std::ptr;
 use std::sync::Mutex;
 
 /// Declares [`Api`] with the given `webgpu.h` functions (signatures as bindgen generates them) and
-/// implements it for [`Linked`] and `DawnLibrary`, each under its feature.
+/// implements it for [`FreeFunctions`] and (feature `loaded`) `DawnLibrary`.
 macro_rules! api {
     ($(fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;)*) => {
         /// The `webgpu.h` functions the scenario calls; each method is the C function of the same name.
@@ -26,8 +27,7 @@ macro_rules! api {
             )*
         }
 
-        #[cfg(feature = "linked")]
-        impl Api for Linked {
+        impl Api for FreeFunctions {
             $(
                 unsafe fn $name(&self, $($arg: $ty),*) $(-> $ret)? {
                     unsafe { dawn_sys::$name($($arg),*) }
@@ -35,7 +35,7 @@ macro_rules! api {
             )*
         }
 
-        #[cfg(feature = "dynamic")]
+        #[cfg(feature = "loaded")]
         impl Api for dawn_sys::dynamic::DawnLibrary {
             $(
                 unsafe fn $name(&self, $($arg: $ty),*) $(-> $ret)? {
@@ -46,9 +46,8 @@ macro_rules! api {
     };
 }
 
-/// The functions linked at build time (`dawn_sys::wgpu*`).
-#[cfg(feature = "linked")]
-pub struct Linked;
+/// The crate's free functions (`dawn_sys::wgpu*`), in whichever mode the crate was built.
+pub struct FreeFunctions;
 
 api! {
     fn wgpuCreateInstance(descriptor: *const WGPUInstanceDescriptor) -> WGPUInstance;

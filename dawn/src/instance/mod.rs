@@ -66,15 +66,18 @@ pub struct InstanceDescriptor<'a> {
 }
 
 impl Instance {
-    /// Creates an instance with default options.
+    /// Creates an instance with default options; [`ErrorKind::Unavailable`] when Dawn's library cannot be
+    /// loaded (the message names the path and the variable to set).
     #[doc(alias = "wgpuCreateInstance")]
     pub fn new() -> Result<Self> {
         Self::with_descriptor(&InstanceDescriptor::default())
     }
 
-    /// Creates an instance with `desc`'s toggles.
+    /// Creates an instance with `desc`'s toggles; [`ErrorKind::Unavailable`] when Dawn's library cannot be
+    /// loaded.
     #[doc(alias = "wgpuCreateInstance")]
     pub fn with_descriptor(desc: &InstanceDescriptor<'_>) -> Result<Self> {
+        load_dawn()?;
         let features = [sys::WGPUInstanceFeatureName_TimedWaitAny];
         let mut toggles = TogglesChain::new(&desc.toggles)?;
         let c_desc = sys::WGPUInstanceDescriptor {
@@ -103,9 +106,11 @@ impl Instance {
         self.0.raw.as_raw()
     }
 
-    /// The instance features this Dawn can create instances with, in value order.
+    /// The instance features this Dawn can create instances with, in value order
+    /// ([`ErrorKind::Unavailable`] when Dawn's library cannot be loaded).
     #[doc(alias = "wgpuGetInstanceFeatures")]
-    pub fn supported_features() -> Vec<InstanceFeatureName> {
+    pub fn supported_features() -> Result<Vec<InstanceFeatureName>> {
+        load_dawn()?;
         // SAFETY: Dawn fills the struct it is given.
         let mut list: Vec<_> = unsafe {
             supported_list!(
@@ -118,19 +123,23 @@ impl Instance {
         .map(InstanceFeatureName)
         .collect();
         list.sort();
-        list
+        Ok(list)
     }
 
-    /// Whether this Dawn can create instances with `feature`.
+    /// Whether this Dawn can create instances with `feature` ([`ErrorKind::Unavailable`] when Dawn's library
+    /// cannot be loaded).
     #[doc(alias = "wgpuHasInstanceFeature")]
-    pub fn has_supported_feature(feature: InstanceFeatureName) -> bool {
+    pub fn has_supported_feature(feature: InstanceFeatureName) -> Result<bool> {
+        load_dawn()?;
         // SAFETY: a plain value in, a bool out.
-        unsafe { sys::wgpuHasInstanceFeature(feature.0) != 0 }
+        Ok(unsafe { sys::wgpuHasInstanceFeature(feature.0) != 0 })
     }
 
-    /// The best limits this Dawn can create instances with.
+    /// The best limits this Dawn can create instances with ([`ErrorKind::Unavailable`] when Dawn's
+    /// library cannot be loaded).
     #[doc(alias = "wgpuGetInstanceLimits")]
     pub fn supported_limits() -> Result<InstanceLimits> {
+        load_dawn()?;
         let mut limits = sys::WGPUInstanceLimits {
             nextInChain: std::ptr::null_mut(),
             timedWaitAnyMaxCount: 0,
@@ -227,6 +236,14 @@ impl Instance {
             )),
         }
     }
+}
+
+/// Loads Dawn's library (once per process): every entry point that can run before an instance exists calls
+/// this first, so that a missing library is an error rather than a panic in a `dawn_sys` wrapper.
+fn load_dawn() -> Result<()> {
+    sys::load()
+        .map(drop)
+        .map_err(|e| Error::new(ErrorKind::Unavailable, e.to_string()))
 }
 
 impl std::fmt::Debug for Instance {

@@ -1,8 +1,9 @@
-//! Struct layouts: the C compiler's view of `webgpu.h` (the `layout_probe` program build.rs compiled into
-//! OUT_DIR) against bindgen's Rust types (`layout_table.rs`): the same structs and fields, and every size,
-//! alignment and field offset equal; the probe covers every struct the header defines; and the sentinel
-//! constants lib.rs declares by hand (`WGPU_STRLEN`, ...) have the values and widths of the header's
-//! `#define`s.
+//! Struct layouts: the C compiler's view of `webgpu.h` (the `layout_probe` program the root build script
+//! compiled into OUT_DIR, see build/layout_probe.rs) against dawn-sys's bindgen types (`layout_table.rs`):
+//! the same structs and fields, and every size, alignment and field offset equal; the probe covers every
+//! struct the header defines; and the sentinel constants dawn-sys declares by hand (`WGPU_STRLEN`, ...)
+//! have the values and widths of the header's `#define`s. (dawn-sys itself only finds, binds and links:
+//! none of this runs in a dependent's build.)
 
 use std::collections::BTreeMap;
 
@@ -154,18 +155,9 @@ fn the_probe_covers_every_struct_of_the_header() {
     );
 }
 
-/// The Dawn this crate was built against: the `webgpu.h` next to `lib/libwebgpu_dawn.so`, found as build.rs
-/// finds it.
+/// The header dawn-sys bound (the root build script passes it on).
 fn header() -> std::path::PathBuf {
-    let root = std::path::Path::new(dawn_sys::DAWN_LIBRARY_PATH)
-        .parent()
-        .and_then(|lib| lib.parent())
-        .unwrap();
-    ["include/webgpu/webgpu.h", "include/dawn/webgpu.h"]
-        .iter()
-        .map(|p| root.join(p))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("no webgpu.h under {}", root.display()))
+    std::path::PathBuf::from(env!("PARITY_WEBGPU_H"))
 }
 
 /// A sentinel constant: an integer (value, width in bytes) or a float NaN (width).

@@ -1,0 +1,1 @@
+../third_party/dawn/include/webgpu/webgpu.h
