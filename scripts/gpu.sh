@@ -49,7 +49,7 @@ for line in sys.stdin:
     fi
     tar -xPf .gpu/absolute.tar
     mkdir -p /tmp/xdg
-    echo "export LD_LIBRARY_PATH=$root/.gpu/lib:\${LD_LIBRARY_PATH:-} XDG_RUNTIME_DIR=/tmp/xdg"
+    echo "export DAWN_LIB=$root/.gpu/lib/libwebgpu_dawn.so LD_LIBRARY_PATH=$root/.gpu/lib:\${LD_LIBRARY_PATH:-} XDG_RUNTIME_DIR=/tmp/xdg"
     ;;
   *)
     sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'

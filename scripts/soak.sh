@@ -2,7 +2,8 @@
 # Soak: runs every test binary of the suite N times, each run with the default test threads and a timeout,
 # on whatever adapter is present, and prints a table: binary, runs, passed, failed, hung, crashed.
 #
-#   scripts/soak.sh [--runs N] [--timeout SECONDS] [--jobs J] [--bins DIR] [--only NAME[,...]] [--logs DIR]
+#   scripts/soak.sh [--runs N] [--timeout SECONDS] [--jobs J] [--bins DIR] [--only NAME[,...]]
+#                   [--skip NAME[,...]] [--logs DIR]
 #
 # --jobs J soaks J binaries at once (default 1; the runs of one binary are always one after the other).
 # Without --bins it builds the release test binaries first (cargo needed); with --bins DIR it runs the
@@ -21,6 +22,7 @@ timeout=300
 jobs=1
 bins=""
 only=""
+skip=""
 logs="target/soak"
 pack=""
 while [ $# -gt 0 ]; do
@@ -30,9 +32,10 @@ while [ $# -gt 0 ]; do
     --jobs) jobs="$2"; shift 2 ;;
     --bins) bins="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
+    --skip) skip="$2"; shift 2 ;;
     --logs) logs="$2"; shift 2 ;;
     --pack) pack="$2"; shift 2 ;;
-    *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/dawn-rs-runtime}"
@@ -123,6 +126,9 @@ rm -f "$logs"/*.row
 for exe in $list; do
   name=$(name_of "$exe")
   if [ -n "$only" ] && ! [[ ",$only," == *",$name,"* ]]; then
+    continue
+  fi
+  if [[ ",$skip," == *",$name,"* ]]; then
     continue
   fi
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
