@@ -3,6 +3,7 @@
 #
 #   scripts/gpu.sh pack      here: builds the stripped release test binaries and examples into .gpu/ (git-ignored),
 #                            with libwebgpu_dawn.so and the files the tests read at their absolute build-time paths
+#                            (compressed: .gpu/pack.tar.xz)
 #   scripts/gpu.sh setup     there, from the repository root of the copied tree: unpacks the Vulkan loader debs
 #                            carried in .gl/, puts the packed files back at their absolute paths, and prints the
 #                            environment to `eval` (LD_LIBRARY_PATH, XDG_RUNTIME_DIR)
@@ -37,10 +38,14 @@ for line in sys.stdin:
     find -L "$root/third_party/dawn/include" -name webgpu.h >>.gpu/absolute
     tar -cPhf .gpu/absolute.tar -T .gpu/absolute
     echo "$root" >.gpu/root
+    # Compressed, to stay well inside what a run may carry.
+    tar -cf - -C .gpu bins examples lib | xz -T0 -6 >.gpu/pack.tar.xz
+    rm -rf .gpu/bins .gpu/examples .gpu/lib
     du -sh .gpu
     ;;
   setup)
     for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done
+    [ -d .gpu/bins ] || xz -dc .gpu/pack.tar.xz | tar -xf - -C .gpu
     ldconfig
     built=$(cat .gpu/root)
     if [ "$built" != "$root" ] && [ ! -e "$built" ]; then
