@@ -69,6 +69,17 @@ fn a_kernel_reads_one_slice_and_writes_another_of_the_same_page() {
     let pipeline = pipeline(&gpu, &layout, AFFINE);
     let input: Vec<f32> = (0..N).map(|i| (i as f32).sin() * 10.0 + 0.25).collect();
     let expected: Vec<f32> = input.iter().map(|x| x * 3.0 - 1.5).collect();
+    // A GPU may fuse the multiply and add (one rounding instead of two): within 2 ulp of 32 (the outputs'
+    // largest magnitude), never more.
+    let close = |got: &[f32]| {
+        assert_eq!(got.len(), expected.len());
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            assert!(
+                (g - e).abs() <= 2.0 * 32.0 * f32::EPSILON,
+                "[{i}]: {g} against {e}"
+            );
+        }
+    };
 
     let run = |x: &dawn::memory::Slice<f32>, y: &dawn::memory::Slice<f32>| {
         assert_eq!(x.buffer(), y.buffer(), "one page");
@@ -77,7 +88,7 @@ fn a_kernel_reads_one_slice_and_writes_another_of_the_same_page() {
         y.write(&[-7.0; N], 0, false).unwrap();
         let group = bind_group(&gpu.device, "in and out", &layout, &[x, y]).unwrap();
         dispatch(&gpu, &pipeline, &group);
-        assert_eq!(y.read().wait_timeout(WAIT).unwrap(), expected);
+        close(&y.read().wait_timeout(WAIT).unwrap());
         assert_eq!(
             x.read().wait_timeout(WAIT).unwrap(),
             input,

@@ -669,3 +669,29 @@ fn exit_while_the_pump_completes_work() {
         );
     }
 }
+
+/// Found while stressing teardown: adapter requests made at once from several threads on a new instance
+/// found no adapter ("No supported adapters"), all but the one that ran Dawn's adapter discovery.
+#[test]
+fn concurrent_adapter_requests_on_a_new_instance_all_find_one() {
+    for _ in 0..3 {
+        let instance = Instance::new().expect("an instance");
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let instance = instance.clone();
+                std::thread::spawn(move || {
+                    instance
+                        .request_adapter(&RequestAdapterOptions::default())
+                        .wait_timeout(dawn_suite::WAIT)
+                        .map(drop)
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread
+                .join()
+                .unwrap()
+                .expect("every request finds the adapter");
+        }
+    }
+}

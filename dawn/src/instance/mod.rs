@@ -44,6 +44,9 @@ pub struct Instance(Arc<InstanceInner>);
 struct InstanceInner {
     raw: RawInstance,
     pump: Mutex<PumpState>,
+    /// Held across `wgpuInstanceRequestAdapter`: Dawn discovers its adapters in the first request, and
+    /// requests racing it on other threads find none ("No supported adapters").
+    discovery: Mutex<()>,
 }
 
 // SAFETY: Dawn's instance is internally synchronized (event manager, adapter discovery).
@@ -98,6 +101,7 @@ impl Instance {
         Ok(Instance(Arc::new(InstanceInner {
             raw,
             pump: Mutex::default(),
+            discovery: Mutex::new(()),
         })))
     }
 
@@ -204,6 +208,7 @@ impl Instance {
             slot,
             Box::into_raw(Box::new(self.clone())) as *mut c_void
         );
+        let _discovery = self.0.discovery.lock();
         // SAFETY: options live across the call; the callback takes back both userdata.
         let future = unsafe { sys::wgpuInstanceRequestAdapter(self.as_raw(), &c_options, info) };
         Pending::new(self, future, slot)
