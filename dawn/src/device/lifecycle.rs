@@ -12,6 +12,7 @@
 //!   ([`Mappable`]) for its views and waits for its calls. One of the two always sees the other (both
 //!   sides use `SeqCst`).
 
+use crate::instance::driver_teardown;
 use crate::{Error, Result};
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use std::cell::Cell;
@@ -53,6 +54,7 @@ impl Lifecycle {
     /// Holds the gate shared for one Dawn call.
     #[inline]
     pub(crate) fn gate(&self) -> Gate<'_> {
+        driver_teardown::enter();
         if self.is_lost() {
             return Gate(None);
         }
@@ -79,6 +81,7 @@ impl Lifecycle {
 
     #[inline]
     pub(crate) fn check_alive(&self) -> Result<()> {
+        driver_teardown::enter();
         if self.is_lost() {
             return Err(Error::device_lost());
         }
@@ -159,7 +162,7 @@ impl Lifecycle {
         match self.encoders.load(SeqCst) {
             0 => {
                 let outer = CLOSING_HERE.replace(self);
-                end();
+                driver_teardown::exclusive(end);
                 CLOSING_HERE.set(outer);
                 self.set_lost();
                 Ok(())

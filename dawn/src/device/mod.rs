@@ -10,6 +10,7 @@ pub(crate) use lifecycle::{Gate, Lifecycle, Mappable};
 use crate::adapter::{Adapter, AdapterInfo};
 use crate::future::{self, Pending, Slot, callback_info};
 use crate::handle::{Child, handle};
+use crate::instance::driver_teardown;
 use crate::toggles::{Toggles, TogglesChain};
 use crate::{
     DeviceLostReason, Error, ErrorKind, FeatureName, Features, Instance, Limits, Queue, Result,
@@ -109,8 +110,16 @@ pub(crate) struct DeviceState {
 pub struct Device(Arc<DeviceInner>);
 
 struct DeviceInner {
-    raw: RawDevice,
+    /// Released in `Drop`: the last reference destroys the device, under the driver teardown lock.
+    raw: std::mem::ManuallyDrop<RawDevice>,
     state: Arc<DeviceState>,
+}
+
+impl Drop for DeviceInner {
+    fn drop(&mut self) {
+        // SAFETY: dropped once, here.
+        driver_teardown::exclusive(|| unsafe { std::mem::ManuallyDrop::drop(&mut self.raw) });
+    }
 }
 
 // SAFETY: the device is created with ImplicitDeviceSynchronization (Dawn locks it around every call), and
@@ -410,7 +419,12 @@ unsafe extern "C" fn on_device(
             let message = string::to_string(message);
             match status {
                 sys::WGPURequestDeviceStatus_Success => RawDevice::from_raw(device)
-                    .map(|raw| Device(Arc::new(DeviceInner { raw, state: *state })))
+                    .map(|raw| {
+                        Device(Arc::new(DeviceInner {
+                            raw: std::mem::ManuallyDrop::new(raw),
+                            state: *state,
+                        }))
+                    })
                     .ok_or_else(|| Error::new(ErrorKind::Internal, "Dawn returned a null device")),
                 sys::WGPURequestDeviceStatus_CallbackCancelled => Err(future::cancelled(message)),
                 _ => Err(Error::new(

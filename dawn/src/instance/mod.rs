@@ -1,6 +1,7 @@
 //! [`Instance`]: the entry point, which finds adapters and drives every asynchronous operation.
 
 mod driver_pin;
+pub(crate) mod driver_teardown;
 mod event_pump;
 
 use crate::adapter::{Adapter, RequestAdapterOptions};
@@ -42,7 +43,8 @@ pub struct Instance(Arc<InstanceInner>);
 /// The instance handle and its event pump, behind one `Arc` so that a clone (one per pending operation) is
 /// a single atomic increment.
 struct InstanceInner {
-    raw: RawInstance,
+    /// Released in `Drop`, under the driver teardown lock.
+    raw: std::mem::ManuallyDrop<RawInstance>,
     pump: Mutex<PumpState>,
     /// Held across `wgpuInstanceRequestAdapter`: Dawn discovers its adapters in the first request, and
     /// requests racing it on other threads find none ("No supported adapters").
@@ -53,6 +55,13 @@ struct InstanceInner {
 unsafe impl Send for InstanceInner {}
 // SAFETY: as above.
 unsafe impl Sync for InstanceInner {}
+
+impl Drop for InstanceInner {
+    fn drop(&mut self) {
+        // SAFETY: dropped once, here.
+        driver_teardown::exclusive(|| unsafe { std::mem::ManuallyDrop::drop(&mut self.raw) });
+    }
+}
 
 /// Limits of instances (`WGPUInstanceLimits`), from [`Instance::supported_limits`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -81,6 +90,8 @@ impl Instance {
     #[doc(alias = "wgpuCreateInstance")]
     pub fn with_descriptor(desc: &InstanceDescriptor<'_>) -> Result<Self> {
         load_dawn()?;
+        driver_teardown::driver_loading();
+        driver_teardown::enter();
         let features = [sys::WGPUInstanceFeatureName_TimedWaitAny];
         let mut toggles = TogglesChain::new(&desc.toggles)?;
         let c_desc = sys::WGPUInstanceDescriptor {
@@ -99,7 +110,7 @@ impl Instance {
             },
         )?;
         Ok(Instance(Arc::new(InstanceInner {
-            raw,
+            raw: std::mem::ManuallyDrop::new(raw),
             pump: Mutex::default(),
             discovery: Mutex::new(()),
         })))
@@ -225,6 +236,7 @@ impl Instance {
     /// Waits up to `timeout` for `future`; `Ok(true)` once it has completed (its callback has run).
     #[inline]
     pub(crate) fn wait_any(&self, future: sys::WGPUFuture, timeout: Duration) -> Result<bool> {
+        driver_teardown::enter();
         let mut info = sys::WGPUFutureWaitInfo {
             future,
             completed: 0,
@@ -266,8 +278,9 @@ unsafe extern "C" fn on_adapter(
 ) {
     // SAFETY: userdata2 is the boxed instance `request_adapter` leaked for this call.
     let instance = unsafe { Box::from_raw(userdata2 as *mut Instance) };
-    // The driver is loaded by now (see `driver_pin`).
+    // The driver is loaded by now (see `driver_pin` and `driver_teardown`).
     driver_pin::pin_loaded_libraries();
+    driver_teardown::driver_loaded();
     // SAFETY: userdata1 is the slot `request_adapter` registered; the message lives during the call.
     unsafe {
         future::complete::<Adapter>(userdata1, move || {
