@@ -175,7 +175,7 @@ fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-/// Every `c_enum!` / `c_flags!` type declared in dawn/src, as Rust code for tests/parity_values.rs:
+/// Every `c_enum!` / `c_flags!` / `header_enum!` type declared in dawn/src, as Rust code for tests/parity_values.rs:
 /// `SAFE_TYPES: &[(type name, C type name, is flags, values as (name, value))]`.
 fn safe_types_table(root: &Path) -> String {
     let src = root.join("dawn/src");
@@ -187,7 +187,8 @@ fn safe_types_table(root: &Path) -> String {
         let mut lines = text.lines();
         while let Some(line) = lines.next() {
             let flags = match line.trim() {
-                "c_enum! {" => false,
+                // `header_enum!` declares a `c_enum!` with the header's values (dawn/build.rs).
+                "c_enum! {" | "header_enum! {" => false,
                 "c_flags! {" => true,
                 _ => continue,
             };

@@ -17,8 +17,6 @@ use std::fmt::Write as _;
 enum Reason {
     /// Render passes, pipelines and bundles.
     Render,
-    /// Textures, texture views and samplers.
-    Texture,
     /// Presentation surfaces.
     Surface,
     /// External (video) textures.
@@ -33,9 +31,6 @@ impl Reason {
     fn text(self) -> &'static str {
         match self {
             Reason::Render => "render path (render passes, pipelines, bundles): a later issue",
-            Reason::Texture => {
-                "textures, texture views and samplers: a later issue (the compute path binds buffers)"
-            }
             Reason::Surface => "presentation surfaces: out of scope for a compute wrapper",
             Reason::External => "external (video) textures: out of scope",
             Reason::Proc => {
@@ -51,10 +46,6 @@ impl Reason {
     fn fits(self, function: &str) -> bool {
         match self {
             Reason::Render => function.contains("Render"),
-            Reason::Texture => {
-                (function.contains("Texture") || function.contains("Sampler"))
-                    && !function.contains("ExternalTexture")
-            }
             Reason::Surface => function.contains("Surface"),
             Reason::External => function.contains("ExternalTexture"),
             Reason::Proc => function == "wgpuGetProcAddress",
@@ -69,21 +60,15 @@ use Reason::*;
 const NOT_WRAPPED: &[(&str, Reason)] = &[
     ("wgpuCommandEncoderAddRef", Unique),
     ("wgpuCommandEncoderBeginRenderPass", Render),
-    ("wgpuCommandEncoderCopyBufferToTexture", Texture),
-    ("wgpuCommandEncoderCopyTextureToBuffer", Texture),
-    ("wgpuCommandEncoderCopyTextureToTexture", Texture),
     ("wgpuComputePassEncoderAddRef", Unique),
     ("wgpuDeviceCreateRenderBundleEncoder", Render),
     ("wgpuDeviceCreateRenderPipeline", Render),
     ("wgpuDeviceCreateRenderPipelineAsync", Render),
-    ("wgpuDeviceCreateSampler", Texture),
-    ("wgpuDeviceCreateTexture", Texture),
     ("wgpuExternalTextureAddRef", External),
     ("wgpuExternalTextureRelease", External),
     ("wgpuExternalTextureSetLabel", External),
     ("wgpuGetProcAddress", Proc),
     ("wgpuInstanceCreateSurface", Surface),
-    ("wgpuQueueWriteTexture", Texture),
     ("wgpuRenderBundleAddRef", Render),
     ("wgpuRenderBundleEncoderAddRef", Render),
     ("wgpuRenderBundleEncoderDraw", Render),
@@ -130,9 +115,6 @@ const NOT_WRAPPED: &[(&str, Reason)] = &[
     ("wgpuRenderPipelineGetBindGroupLayout", Render),
     ("wgpuRenderPipelineRelease", Render),
     ("wgpuRenderPipelineSetLabel", Render),
-    ("wgpuSamplerAddRef", Texture),
-    ("wgpuSamplerRelease", Texture),
-    ("wgpuSamplerSetLabel", Texture),
     ("wgpuSurfaceAddRef", Surface),
     ("wgpuSurfaceCapabilitiesFreeMembers", Surface),
     ("wgpuSurfaceConfigure", Surface),
@@ -142,23 +124,6 @@ const NOT_WRAPPED: &[(&str, Reason)] = &[
     ("wgpuSurfaceRelease", Surface),
     ("wgpuSurfaceSetLabel", Surface),
     ("wgpuSurfaceUnconfigure", Surface),
-    ("wgpuTextureAddRef", Texture),
-    ("wgpuTextureCreateView", Texture),
-    ("wgpuTextureDestroy", Texture),
-    ("wgpuTextureGetDepthOrArrayLayers", Texture),
-    ("wgpuTextureGetDimension", Texture),
-    ("wgpuTextureGetFormat", Texture),
-    ("wgpuTextureGetHeight", Texture),
-    ("wgpuTextureGetMipLevelCount", Texture),
-    ("wgpuTextureGetSampleCount", Texture),
-    ("wgpuTextureGetTextureBindingViewDimension", Texture),
-    ("wgpuTextureGetUsage", Texture),
-    ("wgpuTextureGetWidth", Texture),
-    ("wgpuTextureRelease", Texture),
-    ("wgpuTextureSetLabel", Texture),
-    ("wgpuTextureViewAddRef", Texture),
-    ("wgpuTextureViewRelease", Texture),
-    ("wgpuTextureViewSetLabel", Texture),
 ];
 
 /// The `wgpu*` functions webgpu.h declares, sorted.

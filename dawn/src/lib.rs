@@ -102,9 +102,13 @@ mod limits;
 mod pipeline_layout;
 mod query_set;
 mod queue;
+mod sampler;
 mod shader_module;
 mod string;
 mod subgroup_matrix;
+mod texel_copy;
+mod texture;
+mod texture_view;
 mod toggles;
 mod types;
 
@@ -133,15 +137,26 @@ pub use limits::Limits;
 pub use pipeline_layout::{PipelineLayout, PipelineLayoutDescriptor};
 pub use query_set::{QuerySet, QuerySetDescriptor};
 pub use queue::Queue;
+pub use sampler::{Sampler, SamplerDescriptor};
 pub use shader_module::{
     CompilationInfo, CompilationMessage, ShaderModule, ShaderModuleDescriptor,
 };
 pub use subgroup_matrix::{SubgroupMatrixComponentType, SubgroupMatrixConfig};
+pub use texel_copy::{
+    COPY_BYTES_PER_ROW_ALIGNMENT, Origin3D, TexelCopyBufferInfo, TexelCopyBufferLayout,
+    TexelCopyTextureInfo,
+};
+pub use texture::{Extent3D, Texture, TextureDescriptor};
+pub use texture_view::{TextureView, TextureViewDescriptor};
 pub use toggles::Toggles;
 pub use types::{
-    AdapterType, BackendType, BufferBindingType, BufferMapState, BufferUsage,
-    CompilationMessageType, DeviceLostReason, ErrorFilter, FeatureLevel, InstanceFeatureName,
-    MapMode, PowerPreference, QueryType, ShaderStage, WGSLLanguageFeatureName,
+    AdapterType, AddressMode, BackendType, BlendFactor, BlendOperation, BufferBindingType,
+    BufferMapState, BufferUsage, ColorWriteMask, CompareFunction, CompilationMessageType, CullMode,
+    DeviceLostReason, ErrorFilter, FeatureLevel, FilterMode, FrontFace, IndexFormat,
+    InstanceFeatureName, MapMode, MipmapFilterMode, PowerPreference, PrimitiveTopology, QueryType,
+    SamplerBindingType, ShaderStage, StencilOperation, StorageTextureAccess, TextureAspect,
+    TextureDimension, TextureFormat, TextureSampleType, TextureUsage, TextureViewDimension,
+    VertexFormat, VertexStepMode, WGSLLanguageFeatureName,
 };
 
 pub use bytemuck;
@@ -163,6 +178,9 @@ const _: () = {
     send_sync::<ComputePipeline>();
     send_sync::<CommandBuffer>();
     send_sync::<QuerySet>();
+    send_sync::<Texture>();
+    send_sync::<TextureView>();
+    send_sync::<Sampler>();
     send_sync::<Pending<Buffer>>();
     send_sync::<Pending<()>>();
     send::<CommandEncoder>();
