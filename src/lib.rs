@@ -6,6 +6,7 @@
 mod readme {}
 
 pub mod busy;
+pub mod scenes;
 
 use dawn::{
     Adapter, Buffer, BufferDescriptor, BufferUsage, Device, DeviceDescriptor, Error, ErrorKind,

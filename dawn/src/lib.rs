@@ -102,6 +102,11 @@ mod limits;
 mod pipeline_layout;
 mod query_set;
 mod queue;
+mod render_bundle;
+mod render_bundle_encoder;
+mod render_commands;
+mod render_pass_encoder;
+mod render_pipeline;
 mod sampler;
 mod shader_module;
 mod string;
@@ -137,6 +142,19 @@ pub use limits::Limits;
 pub use pipeline_layout::{PipelineLayout, PipelineLayoutDescriptor};
 pub use query_set::{QuerySet, QuerySetDescriptor};
 pub use queue::Queue;
+pub use render_bundle::RenderBundle;
+pub use render_bundle_encoder::{
+    RenderBundleDescriptor, RenderBundleEncoder, RenderBundleEncoderDescriptor,
+};
+pub use render_pass_encoder::{
+    Color, LoadOp, Operations, RenderPassColorAttachment, RenderPassDepthStencilAttachment,
+    RenderPassDescriptor, RenderPassEncoder, StoreOp,
+};
+pub use render_pipeline::{
+    BlendComponent, BlendState, ColorTargetState, DepthStencilState, FragmentState,
+    MultisampleState, PrimitiveState, RenderPipeline, RenderPipelineDescriptor, StencilFaceState,
+    VertexAttribute, VertexBufferLayout, VertexState,
+};
 pub use sampler::{Sampler, SamplerDescriptor};
 pub use shader_module::{
     CompilationInfo, CompilationMessage, ShaderModule, ShaderModuleDescriptor,
@@ -181,8 +199,13 @@ const _: () = {
     send_sync::<Texture>();
     send_sync::<TextureView>();
     send_sync::<Sampler>();
+    send_sync::<RenderPipeline>();
+    send_sync::<RenderBundle>();
+    send_sync::<Pending<RenderPipeline>>();
     send_sync::<Pending<Buffer>>();
     send_sync::<Pending<()>>();
     send::<CommandEncoder>();
     send::<ComputePassEncoder<'static>>();
+    send::<RenderPassEncoder<'static>>();
+    send::<RenderBundleEncoder>();
 };
