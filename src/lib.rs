@@ -6,6 +6,7 @@
 mod readme {}
 
 pub mod busy;
+pub mod render;
 pub mod scenes;
 
 use dawn::{
