@@ -6,6 +6,7 @@
 mod readme {}
 
 pub mod busy;
+pub mod ledger;
 pub mod render;
 pub mod scenes;
 

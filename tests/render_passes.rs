@@ -113,12 +113,12 @@ fn bundles_replay_their_draws_and_leave_the_pass_state_reset() {
 
     let target = gpu.target(4, 1, TextureFormat::RGBA8Unorm);
     gpu.render(&target, Color::BLACK, |pass| {
-        pass.execute_bundles(&[red_left.clone(), green_right.clone()])
+        pass.execute_bundles(&[&red_left, &green_right])
     });
     assert_eq!(rgba8(&target), halves(RED, GREEN));
     // Replayed again, in another order, with a direct draw after (which must set its own state).
     gpu.render(&target, Color::BLACK, |pass| {
-        pass.execute_bundles(&[green_right.clone()]);
+        pass.execute_bundles(&[&green_right]);
         pass.set_pipeline(&pipeline);
         pass.set_bind_group(0, &green, &[]);
         pass.set_vertex_buffer(0, &left, 0, None);
@@ -143,7 +143,7 @@ fn bundles_replay_their_draws_and_leave_the_pass_state_reset() {
             pass.set_pipeline(&pipeline);
             pass.set_bind_group(0, &red, &[]);
             pass.set_vertex_buffer(0, &left, 0, None);
-            pass.execute_bundles(&[green_right.clone()]);
+            pass.execute_bundles(&[&green_right]);
             pass.draw(6, 1, 0, 0);
             pass.end();
             Ok(encoder.finish())
@@ -176,7 +176,7 @@ fn bundles_replay_their_draws_and_leave_the_pass_state_reset() {
                 })],
                 ..Default::default()
             })?;
-            pass.execute_bundles(&[wrong]);
+            pass.execute_bundles(&[&wrong]);
             pass.end();
             Ok(encoder.finish())
         }),
@@ -225,7 +225,7 @@ fn immediates_reach_the_fragment_shader_from_passes_and_bundles() {
     encoder.draw(3, 1, 0, 0);
     let bundle = encoder.finish(&Default::default());
     gpu.render(&target, Color::BLACK, |pass| {
-        pass.execute_bundles(&[bundle])
+        pass.execute_bundles(&[&bundle])
     });
     assert_eq!(rgba8(&target), vec![[255, 0, 102, 255]; 4]);
     assert!(gpu.take_uncaptured().is_empty());
@@ -455,7 +455,7 @@ fn objects_dropped_right_after_being_handed_to_the_pass_still_render() {
         bundle_encoder.set_vertex_buffer(0, &vertex_buffer(&gpu, &rect(-1.0, 0.0)), 0, None);
         bundle_encoder.draw(6, 1, 0, 0);
         drop((red_pipeline, red));
-        pass.execute_bundles(&[bundle_encoder.finish(&Default::default())]);
+        pass.execute_bundles(&[&bundle_encoder.finish(&Default::default())]);
     }
     gpu.queue.submit(&[encoder.finish()]);
     assert_eq!(rgba8(&target), halves(RED, GREEN));

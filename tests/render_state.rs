@@ -458,7 +458,8 @@ fn scissor_and_viewport_give_exact_bytes() {
         ..Default::default()
     });
     let (o, x) = ([0, 0, 0, 255], [255, 255, 255, 255]);
-    let cases: [(&str, Option<[u32; 4]>, Option<[f32; 4]>, [[[u8; 4]; 4]; 4]); 5] = [
+    // (name, scissor rectangle, viewport, the 4x4 image expected, rows top down)
+    let cases = [
         ("no scissor", None, None, [[x; 4]; 4]),
         (
             "scissor (1, 1, 2, 2)",

@@ -422,13 +422,17 @@ impl RenderPassEncoder<'_> {
     /// Runs the commands of `bundles`, in order. Afterwards the pipeline, bind groups and vertex and
     /// index buffers are unset (set them again before drawing).
     #[doc(alias = "wgpuRenderPassEncoderExecuteBundles")]
-    pub fn execute_bundles(&mut self, bundles: &[RenderBundle]) {
-        with_raw_array(bundles, RenderBundle::as_raw, |raw| {
-            // SAFETY: live pass and bundles; the array lives across the call.
-            unsafe {
-                sys::wgpuRenderPassEncoderExecuteBundles(self.as_raw(), raw.len(), raw.as_ptr())
-            }
-        })
+    pub fn execute_bundles(&mut self, bundles: &[&RenderBundle]) {
+        with_raw_array(
+            bundles,
+            |b| b.as_raw(),
+            |raw| {
+                // SAFETY: live pass and bundles; the array lives across the call.
+                unsafe {
+                    sys::wgpuRenderPassEncoderExecuteBundles(self.as_raw(), raw.len(), raw.as_ptr())
+                }
+            },
+        )
     }
 
     /// Ends the pass, giving the encoder back.

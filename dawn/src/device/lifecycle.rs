@@ -165,7 +165,7 @@ impl Lifecycle {
                 Ok(())
             }
             encoders => Err(format!(
-                "{encoders} encoder(s) (command or render bundle) are recording; finish or drop them first"
+                "{encoders} encoder(s) are recording (command encoders or render bundle encoders); finish or drop them first"
             )),
         }
     }
