@@ -53,6 +53,67 @@
 //! # Ok::<(), dawn::Error>(())
 //! ```
 //!
+//! # Rendering, offscreen
+//!
+//! ```
+//! use dawn::*;
+//! # let instance = Instance::new()?;
+//! # let adapter = instance.request_adapter(&Default::default()).wait()?;
+//! # let device = adapter.request_device(&Default::default()).wait()?;
+//!
+//! // A 65x2 target: rows of 260 bytes, which `read_back` unpads (copies need 256-byte multiples).
+//! let target = device.create_texture(&TextureDescriptor {
+//!     label: "target",
+//!     usage: TextureUsage::RenderAttachment | TextureUsage::CopySrc,
+//!     size: Extent3D::new(65, 2, 1),
+//!     format: TextureFormat::RGBA8Unorm,
+//!     ..Default::default()
+//! });
+//! let module = device.create_shader_module_checked(&ShaderModuleDescriptor {
+//!     label: "fill",
+//!     code: "@vertex fn vs(@builtin(vertex_index) i: u32) -> @builtin(position) vec4f {
+//!                let xy = array(vec2f(-1.0, -1.0), vec2f(3.0, -1.0), vec2f(-1.0, 3.0));
+//!                return vec4f(xy[i], 0.0, 1.0);
+//!            }
+//!            @fragment fn fs() -> @location(0) vec4f { return vec4f(1.0, 0.5, 0.0, 1.0); }",
+//! })?;
+//! let pipeline = device.create_render_pipeline_checked(&RenderPipelineDescriptor {
+//!     label: "fill",
+//!     layout: None,
+//!     vertex: VertexState { module: &module, entry_point: None, constants: &[], buffers: &[] },
+//!     primitive: PrimitiveState::default(),
+//!     depth_stencil: None,
+//!     multisample: MultisampleState::default(),
+//!     fragment: Some(FragmentState {
+//!         module: &module,
+//!         entry_point: None,
+//!         constants: &[],
+//!         targets: &[Some(TextureFormat::RGBA8Unorm.into())],
+//!     }),
+//! })?;
+//!
+//! // A clear always carries its color; the pass borrows the encoder until it ends.
+//! let view = target.create_view(&Default::default());
+//! let mut encoder = device.create_command_encoder(&Default::default());
+//! let mut pass = encoder.begin_render_pass(&RenderPassDescriptor {
+//!     color_attachments: &[Some(RenderPassColorAttachment {
+//!         view: &view,
+//!         depth_slice: None,
+//!         resolve_target: None,
+//!         ops: Operations::clear(Color::BLACK),
+//!     })],
+//!     ..Default::default()
+//! })?;
+//! pass.set_pipeline(&pipeline);
+//! pass.draw(3, 1, 0, 0);
+//! pass.end();
+//! device.queue().submit(&[encoder.finish()]);
+//! let texels = target.read_back()?;
+//! assert_eq!(texels.len(), 65 * 2 * 4);
+//! assert_eq!(texels[..4], [255, 128, 0, 255]);
+//! # Ok::<(), dawn::Error>(())
+//! ```
+//!
 //! # Conventions
 //! - One type per WebGPU object, named as in Dawn's `webgpu_cpp.h`; `Clone` adds a reference, `Drop`
 //!   releases it. Methods are the C names in snake case (`wgpuBufferMapAsync` is
