@@ -378,6 +378,9 @@ impl Device {
     /// Creates a texture. An invalid one is an error object, its validation error reported to the error
     /// scopes or the uncaptured-error handler; [`create_texture_checked`] returns it instead.
     ///
+    /// # Panics
+    /// If Dawn returns null (see [`Device`]'s `# Panics`).
+    ///
     /// [`create_texture_checked`]: Device::create_texture_checked
     #[doc(alias = "wgpuDeviceCreateTexture")]
     pub fn create_texture(&self, desc: &TextureDescriptor<'_>) -> Texture {
