@@ -25,7 +25,8 @@ pub fn scan(src: &Path) -> Result<Vec<SafeType>, String> {
         let mut lines = text.lines();
         while let Some(line) = lines.next() {
             let flags = match line.trim() {
-                "c_enum! {" => false,
+                // `header_enum!` declares a `c_enum!` with the header's values (dawn/build.rs).
+                "c_enum! {" | "header_enum! {" => false,
                 "c_flags! {" => true,
                 _ => continue,
             };

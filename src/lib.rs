@@ -6,6 +6,9 @@
 mod readme {}
 
 pub mod busy;
+pub mod ledger;
+pub mod render;
+pub mod scenes;
 
 use dawn::{
     Adapter, Buffer, BufferDescriptor, BufferUsage, Device, DeviceDescriptor, Error, ErrorKind,

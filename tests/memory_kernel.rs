@@ -153,6 +153,7 @@ fn bindings_follow_webgpus_rules() {
     // An odd size binds whole words: 3 bytes bind as 4, inside the slice's reserved bytes.
     match first.entry(0).unwrap().resource {
         dawn::BindingResource::Buffer(binding) => assert_eq!(binding.size, Some(4)),
+        other => panic!("a slice binds a buffer, not {other:?}"),
     }
 
     let max = gpu.device.limits().max_storage_buffer_binding_size;

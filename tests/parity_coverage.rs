@@ -4,7 +4,8 @@
 //! the wrapped ones from the `#[doc(alias = "wgpuXxx")]` attributes in dawn/src (with the method each one
 //! sits on); `AddRef` / `Release` from the `handle!` declarations (`Clone` / `Drop`); `FreeMembers` from the
 //! calls inside the crate. Everything else needs an entry in [`NOT_WRAPPED`] with its reason, and only
-//! render, texture, surface and loader functions may have one: every compute function is wrapped.
+//! surface, external-texture and loader functions (and the encoders' `AddRef`) may have one: every compute,
+//! render and texture function is wrapped.
 //!
 //! The test fails when the committed document differs from what it generates; regenerate it with
 //! `UPDATE_COVERAGE=1 cargo test --test parity_coverage`. dawn/src is read at every folder depth, and
@@ -21,10 +22,6 @@ mod rust_sources;
 /// Why a function is deliberately not wrapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Reason {
-    /// Render passes, pipelines and bundles.
-    Render,
-    /// Textures, texture views and samplers.
-    Texture,
     /// Presentation surfaces.
     Surface,
     /// External (video) textures.
@@ -38,11 +35,7 @@ enum Reason {
 impl Reason {
     fn text(self) -> &'static str {
         match self {
-            Reason::Render => "render path (render passes, pipelines, bundles): a later issue",
-            Reason::Texture => {
-                "textures, texture views and samplers: a later issue (the compute path binds buffers)"
-            }
-            Reason::Surface => "presentation surfaces: out of scope for a compute wrapper",
+            Reason::Surface => "presentation surfaces: out of scope (rendering is offscreen)",
             Reason::External => "external (video) textures: out of scope",
             Reason::Proc => {
                 "dawn-sys links (or loads by name) every function: no proc table needed"
@@ -56,11 +49,6 @@ impl Reason {
     /// Whether `function` may carry this reason at all (so that no compute function can be excused).
     fn fits(self, function: &str) -> bool {
         match self {
-            Reason::Render => function.contains("Render"),
-            Reason::Texture => {
-                (function.contains("Texture") || function.contains("Sampler"))
-                    && !function.contains("ExternalTexture")
-            }
             Reason::Surface => function.contains("Surface"),
             Reason::External => function.contains("ExternalTexture"),
             Reason::Proc => function == "wgpuGetProcAddress",
@@ -74,71 +62,14 @@ use Reason::*;
 /// The functions of webgpu.h deliberately not wrapped, with why.
 const NOT_WRAPPED: &[(&str, Reason)] = &[
     ("wgpuCommandEncoderAddRef", Unique),
-    ("wgpuCommandEncoderBeginRenderPass", Render),
-    ("wgpuCommandEncoderCopyBufferToTexture", Texture),
-    ("wgpuCommandEncoderCopyTextureToBuffer", Texture),
-    ("wgpuCommandEncoderCopyTextureToTexture", Texture),
     ("wgpuComputePassEncoderAddRef", Unique),
-    ("wgpuDeviceCreateRenderBundleEncoder", Render),
-    ("wgpuDeviceCreateRenderPipeline", Render),
-    ("wgpuDeviceCreateRenderPipelineAsync", Render),
-    ("wgpuDeviceCreateSampler", Texture),
-    ("wgpuDeviceCreateTexture", Texture),
     ("wgpuExternalTextureAddRef", External),
     ("wgpuExternalTextureRelease", External),
     ("wgpuExternalTextureSetLabel", External),
     ("wgpuGetProcAddress", Proc),
     ("wgpuInstanceCreateSurface", Surface),
-    ("wgpuQueueWriteTexture", Texture),
-    ("wgpuRenderBundleAddRef", Render),
-    ("wgpuRenderBundleEncoderAddRef", Render),
-    ("wgpuRenderBundleEncoderDraw", Render),
-    ("wgpuRenderBundleEncoderDrawIndexed", Render),
-    ("wgpuRenderBundleEncoderDrawIndexedIndirect", Render),
-    ("wgpuRenderBundleEncoderDrawIndirect", Render),
-    ("wgpuRenderBundleEncoderFinish", Render),
-    ("wgpuRenderBundleEncoderInsertDebugMarker", Render),
-    ("wgpuRenderBundleEncoderPopDebugGroup", Render),
-    ("wgpuRenderBundleEncoderPushDebugGroup", Render),
-    ("wgpuRenderBundleEncoderRelease", Render),
-    ("wgpuRenderBundleEncoderSetBindGroup", Render),
-    ("wgpuRenderBundleEncoderSetImmediates", Render),
-    ("wgpuRenderBundleEncoderSetIndexBuffer", Render),
-    ("wgpuRenderBundleEncoderSetLabel", Render),
-    ("wgpuRenderBundleEncoderSetPipeline", Render),
-    ("wgpuRenderBundleEncoderSetVertexBuffer", Render),
-    ("wgpuRenderBundleRelease", Render),
-    ("wgpuRenderBundleSetLabel", Render),
-    ("wgpuRenderPassEncoderAddRef", Render),
-    ("wgpuRenderPassEncoderBeginOcclusionQuery", Render),
-    ("wgpuRenderPassEncoderDraw", Render),
-    ("wgpuRenderPassEncoderDrawIndexed", Render),
-    ("wgpuRenderPassEncoderDrawIndexedIndirect", Render),
-    ("wgpuRenderPassEncoderDrawIndirect", Render),
-    ("wgpuRenderPassEncoderEnd", Render),
-    ("wgpuRenderPassEncoderEndOcclusionQuery", Render),
-    ("wgpuRenderPassEncoderExecuteBundles", Render),
-    ("wgpuRenderPassEncoderInsertDebugMarker", Render),
-    ("wgpuRenderPassEncoderPopDebugGroup", Render),
-    ("wgpuRenderPassEncoderPushDebugGroup", Render),
-    ("wgpuRenderPassEncoderRelease", Render),
-    ("wgpuRenderPassEncoderSetBindGroup", Render),
-    ("wgpuRenderPassEncoderSetBlendConstant", Render),
-    ("wgpuRenderPassEncoderSetImmediates", Render),
-    ("wgpuRenderPassEncoderSetIndexBuffer", Render),
-    ("wgpuRenderPassEncoderSetLabel", Render),
-    ("wgpuRenderPassEncoderSetPipeline", Render),
-    ("wgpuRenderPassEncoderSetScissorRect", Render),
-    ("wgpuRenderPassEncoderSetStencilReference", Render),
-    ("wgpuRenderPassEncoderSetVertexBuffer", Render),
-    ("wgpuRenderPassEncoderSetViewport", Render),
-    ("wgpuRenderPipelineAddRef", Render),
-    ("wgpuRenderPipelineGetBindGroupLayout", Render),
-    ("wgpuRenderPipelineRelease", Render),
-    ("wgpuRenderPipelineSetLabel", Render),
-    ("wgpuSamplerAddRef", Texture),
-    ("wgpuSamplerRelease", Texture),
-    ("wgpuSamplerSetLabel", Texture),
+    ("wgpuRenderBundleEncoderAddRef", Unique),
+    ("wgpuRenderPassEncoderAddRef", Unique),
     ("wgpuSurfaceAddRef", Surface),
     ("wgpuSurfaceCapabilitiesFreeMembers", Surface),
     ("wgpuSurfaceConfigure", Surface),
@@ -148,23 +79,6 @@ const NOT_WRAPPED: &[(&str, Reason)] = &[
     ("wgpuSurfaceRelease", Surface),
     ("wgpuSurfaceSetLabel", Surface),
     ("wgpuSurfaceUnconfigure", Surface),
-    ("wgpuTextureAddRef", Texture),
-    ("wgpuTextureCreateView", Texture),
-    ("wgpuTextureDestroy", Texture),
-    ("wgpuTextureGetDepthOrArrayLayers", Texture),
-    ("wgpuTextureGetDimension", Texture),
-    ("wgpuTextureGetFormat", Texture),
-    ("wgpuTextureGetHeight", Texture),
-    ("wgpuTextureGetMipLevelCount", Texture),
-    ("wgpuTextureGetSampleCount", Texture),
-    ("wgpuTextureGetTextureBindingViewDimension", Texture),
-    ("wgpuTextureGetUsage", Texture),
-    ("wgpuTextureGetWidth", Texture),
-    ("wgpuTextureRelease", Texture),
-    ("wgpuTextureSetLabel", Texture),
-    ("wgpuTextureViewAddRef", Texture),
-    ("wgpuTextureViewRelease", Texture),
-    ("wgpuTextureViewSetLabel", Texture),
 ];
 
 /// The `wgpu*` functions webgpu.h declares, sorted.
@@ -252,18 +166,24 @@ fn scan_dawn_src(dir: &Path) -> Result<Scan, String> {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut current = String::new();
         let mut pending: Vec<String> = Vec::new();
-        // Inside a `debug_markers!(Type, ...)` invocation: its type and the methods it declares, in order.
+        // Inside a `debug_markers!(Type, ...)` or `render_commands!(Type, ...)` invocation: its type and
+        // the methods it declares (in order, for `debug_markers!`).
         let mut markers: Option<(String, Vec<&str>)> = None;
         for line in text.lines() {
             let t = line.trim();
             if line.starts_with("impl") {
                 current = impl_type(line);
             }
-            if t == "debug_markers!(" {
-                markers = Some((
-                    String::new(),
-                    vec!["pop_debug_group", "push_debug_group", "insert_debug_marker"],
-                ));
+            // `debug_markers!` takes its three functions in a fixed order; `render_commands!` names the
+            // method of each (`method: wgpuX = "wgpuX"`).
+            if t == "debug_markers!(" || t == "render_commands!(" {
+                let fixed = match t {
+                    "debug_markers!(" => {
+                        vec!["pop_debug_group", "push_debug_group", "insert_debug_marker"]
+                    }
+                    _ => Vec::new(),
+                };
+                markers = Some((String::new(), fixed));
                 continue;
             }
             if let Some((ty, methods)) = &mut markers {
@@ -274,11 +194,14 @@ fn scan_dawn_src(dir: &Path) -> Result<Scan, String> {
                         .next()
                         .unwrap()
                         .to_string();
-                } else if let (Some(alias), Some(method)) = (macro_alias(t), methods.pop()) {
-                    scan.aliases
-                        .entry(alias)
-                        .or_default()
-                        .push(format!("{ty}::{method}"));
+                } else if let Some(alias) = macro_alias(t) {
+                    let named = t.split_once(": ").map(|(m, _)| m);
+                    if let Some(method) = named.or_else(|| methods.pop()) {
+                        scan.aliases
+                            .entry(alias)
+                            .or_default()
+                            .push(format!("{ty}::{method}"));
+                    }
                 }
                 if t.starts_with(')') {
                     markers = None;
@@ -393,7 +316,7 @@ fn api_coverage_is_complete_and_documented() {
         }
         if !reason.fits(f) {
             problems.push(format!(
-                "{f} cannot carry the reason {reason:?} (its name does not fit it): only render, texture, surface, external-texture and loader functions, and the encoders' AddRef, may go unwrapped"
+                "{f} cannot carry the reason {reason:?} (its name does not fit it): only surface, external-texture and loader functions, and the encoders' AddRef, may go unwrapped"
             ));
         }
         if scan.aliases.contains_key(f) || scan.handles.contains_key(f) {
@@ -471,8 +394,8 @@ fn api_coverage_is_complete_and_documented() {
     for (reason, count) in &by_reason {
         writeln!(doc, "| - {} | {count} |", reason.text()).unwrap();
     }
-    writeln!(doc, "\nEvery compute function is wrapped: only render, texture, surface and loader functions (and \
-                   `AddRef` of the two encoders) may go without a wrapper.\n").unwrap();
+    writeln!(doc, "\nEvery compute, render and texture function is wrapped: only surface, external-texture and \
+                   loader functions (and `AddRef` of the encoders) may go without a wrapper.\n").unwrap();
     writeln!(
         doc,
         "## Functions\n\n| function | status | Rust |\n|---|---|---|"

@@ -87,7 +87,12 @@ fn every_safe_value_equals_the_c_constant() {
             .any(|k| k.strip_prefix(c_type).is_some_and(|r| r.starts_with('_')));
         let mut seen = Vec::new();
         for (name, value) in values {
-            let constant = format!("{c_type}_{name}");
+            // webgpu_cpp.h (and this crate) put an `e` before names that start with a digit: `e2D`.
+            let c_name = name
+                .strip_prefix('e')
+                .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+                .unwrap_or(name);
+            let constant = format!("{c_type}_{c_name}");
             seen.push(constant.clone());
             match (c.get(&constant), ext.get(&constant)) {
                 (Some(&expected), _) => {

@@ -44,7 +44,7 @@ pub mod dawn_ext;
 
 #[cfg(feature = "loaded")]
 pub use loader::{Functions, load_with};
-pub use loader::{LoadError, load};
+pub use loader::{LoadError, library_path, load};
 
 /// Expands bindgen's `extern "C"` block of `webgpu.h` (the generated `webgpu_functions.rs` is one call).
 macro_rules! webgpu_functions {

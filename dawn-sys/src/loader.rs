@@ -48,11 +48,10 @@ impl std::error::Error for LoadError {}
 
 #[cfg(feature = "loaded")]
 mod table {
-    use super::{LIBRARY_VARIABLE, LoadError};
+    use super::LoadError;
     use crate::dawn_ext::dynamic::DawnOnlyLibrary;
     use crate::dynamic::DawnLibrary;
     use std::ffi::OsStr;
-    use std::path::PathBuf;
     use std::ptr;
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicPtr, Ordering};
@@ -91,10 +90,7 @@ mod table {
     static READY: AtomicPtr<Functions> = AtomicPtr::new(ptr::null_mut());
 
     fn open_default() -> Result<Functions, LoadError> {
-        let (path, from_variable) = match std::env::var_os(LIBRARY_VARIABLE) {
-            Some(path) if !path.is_empty() => (PathBuf::from(path), true),
-            _ => (PathBuf::from(crate::DAWN_LIBRARY_PATH), false),
-        };
+        let (path, from_variable) = super::chosen_library();
         // SAFETY: the library is the Dawn the build found, or the one the user named in DAWN_LIB (see
         // `load`).
         unsafe { Functions::open(&path) }.map_err(|e| LoadError {
@@ -166,6 +162,20 @@ mod table {
 pub(crate) use table::loaded;
 #[cfg(feature = "loaded")]
 pub use table::{Functions, load_with};
+
+/// The library to load and whether `DAWN_LIB` named it.
+fn chosen_library() -> (PathBuf, bool) {
+    match std::env::var_os(LIBRARY_VARIABLE) {
+        Some(path) if !path.is_empty() => (PathBuf::from(path), true),
+        _ => (PathBuf::from(crate::DAWN_LIBRARY_PATH), false),
+    }
+}
+
+/// The Dawn library [`load`] opens: the path in `DAWN_LIB` when it is set and not empty, else
+/// [`DAWN_LIBRARY_PATH`](crate::DAWN_LIBRARY_PATH).
+pub fn library_path() -> PathBuf {
+    chosen_library().0
+}
 
 /// Loads Dawn for the free functions, once per process (later calls return the first outcome).
 ///

@@ -1,7 +1,7 @@
 //! [`BindGroup`]: resources bound together for a pass.
 
 use crate::handle::device_child;
-use crate::{BindGroupLayout, Buffer, Device, Result, string};
+use crate::{BindGroupLayout, Buffer, Device, Result, Sampler, TextureView, string};
 use dawn_sys as sys;
 
 device_child! {
@@ -25,6 +25,10 @@ pub struct BufferBinding<'a> {
 pub enum BindingResource<'a> {
     /// A buffer range.
     Buffer(BufferBinding<'a>),
+    /// A sampler.
+    Sampler(&'a Sampler),
+    /// A texture view (sampled or storage texture).
+    TextureView(&'a TextureView),
 }
 
 /// One entry of a [`BindGroupDescriptor`] (`WGPUBindGroupEntry`).
@@ -49,6 +53,22 @@ impl<'a> BindGroupEntry<'a> {
         }
     }
 
+    /// Binds `view` (a sampled or storage texture) at `binding`.
+    pub fn texture_view(binding: u32, view: &'a TextureView) -> Self {
+        BindGroupEntry {
+            binding,
+            resource: BindingResource::TextureView(view),
+        }
+    }
+
+    /// Binds `sampler` at `binding`.
+    pub fn sampler(binding: u32, sampler: &'a Sampler) -> Self {
+        BindGroupEntry {
+            binding,
+            resource: BindingResource::Sampler(sampler),
+        }
+    }
+
     fn to_sys(self) -> sys::WGPUBindGroupEntry {
         // SAFETY: all-zero is "nothing bound" for the members we do not set.
         let mut entry: sys::WGPUBindGroupEntry = unsafe { std::mem::zeroed() };
@@ -59,6 +79,8 @@ impl<'a> BindGroupEntry<'a> {
                 entry.offset = b.offset;
                 entry.size = b.size.unwrap_or(sys::WGPU_WHOLE_SIZE);
             }
+            BindingResource::Sampler(sampler) => entry.sampler = sampler.as_raw(),
+            BindingResource::TextureView(view) => entry.textureView = view.as_raw(),
         }
         entry
     }

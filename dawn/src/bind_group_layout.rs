@@ -1,7 +1,10 @@
 //! [`BindGroupLayout`]: the shape of a bind group.
 
 use crate::handle::device_child;
-use crate::{BufferBindingType, Device, Result, ShaderStage, string};
+use crate::{
+    BufferBindingType, Device, Result, SamplerBindingType, ShaderStage, StorageTextureAccess,
+    TextureFormat, TextureSampleType, TextureViewDimension, string,
+};
 use dawn_sys as sys;
 
 device_child! {
@@ -9,7 +12,7 @@ device_child! {
     pub struct BindGroupLayout(RawBindGroupLayout: WGPUBindGroupLayoutImpl, wgpuBindGroupLayoutAddRef, wgpuBindGroupLayoutRelease, wgpuBindGroupLayoutSetLabel = "wgpuBindGroupLayoutSetLabel");
 }
 
-/// What a binding holds (the compute path binds buffers).
+/// What a binding holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BindingType {
     /// A buffer binding (`WGPUBufferBindingLayout`).
@@ -20,6 +23,26 @@ pub enum BindingType {
         has_dynamic_offset: bool,
         /// The smallest size a bound range may have (0: checked at draw/dispatch time).
         min_binding_size: u64,
+    },
+    /// A sampler (`WGPUSamplerBindingLayout`).
+    Sampler(SamplerBindingType),
+    /// A sampled texture (`WGPUTextureBindingLayout`): `texture_2d<f32>` and the like.
+    Texture {
+        /// What the shader reads from it.
+        sample_type: TextureSampleType,
+        /// The view's dimension (`Undefined`: 2D).
+        view_dimension: TextureViewDimension,
+        /// Whether it is multisampled (`texture_multisampled_2d`).
+        multisampled: bool,
+    },
+    /// A storage texture (`WGPUStorageTextureBindingLayout`): `texture_storage_2d<format, access>`.
+    StorageTexture {
+        /// Read, write or both.
+        access: StorageTextureAccess,
+        /// The texel format the shader declares.
+        format: TextureFormat,
+        /// The view's dimension (`Undefined`: 2D).
+        view_dimension: TextureViewDimension,
     },
 }
 
@@ -80,6 +103,25 @@ impl BindGroupLayoutEntry {
                 entry.buffer.type_ = ty.0;
                 entry.buffer.hasDynamicOffset = has_dynamic_offset as sys::WGPUBool;
                 entry.buffer.minBindingSize = min_binding_size;
+            }
+            BindingType::Sampler(ty) => entry.sampler.type_ = ty.0,
+            BindingType::Texture {
+                sample_type,
+                view_dimension,
+                multisampled,
+            } => {
+                entry.texture.sampleType = sample_type.0;
+                entry.texture.viewDimension = view_dimension.0;
+                entry.texture.multisampled = multisampled as sys::WGPUBool;
+            }
+            BindingType::StorageTexture {
+                access,
+                format,
+                view_dimension,
+            } => {
+                entry.storageTexture.access = access.0;
+                entry.storageTexture.format = format.0;
+                entry.storageTexture.viewDimension = view_dimension.0;
             }
         }
         entry

@@ -23,6 +23,21 @@ pub struct PassTimestampWrites<'a> {
     pub end_of_pass_write_index: Option<u32>,
 }
 
+impl PassTimestampWrites<'_> {
+    pub(crate) fn to_sys(self) -> sys::WGPUPassTimestampWrites {
+        sys::WGPUPassTimestampWrites {
+            nextInChain: std::ptr::null_mut(),
+            querySet: self.query_set.as_raw(),
+            beginningOfPassWriteIndex: self
+                .beginning_of_pass_write_index
+                .unwrap_or(sys::WGPU_QUERY_SET_INDEX_UNDEFINED),
+            endOfPassWriteIndex: self
+                .end_of_pass_write_index
+                .unwrap_or(sys::WGPU_QUERY_SET_INDEX_UNDEFINED),
+        }
+    }
+}
+
 /// Options of [`CommandEncoder::begin_compute_pass`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ComputePassDescriptor<'a> {
@@ -55,16 +70,7 @@ impl<'e> ComputePassEncoder<'e> {
     /// # Panics
     /// If Dawn returns a null pass, which it does not do (invalid descriptors give an error object).
     pub(crate) fn begin(encoder: &'e mut CommandEncoder, desc: &ComputePassDescriptor<'_>) -> Self {
-        let timestamps = desc.timestamp_writes.map(|t| sys::WGPUPassTimestampWrites {
-            nextInChain: std::ptr::null_mut(),
-            querySet: t.query_set.as_raw(),
-            beginningOfPassWriteIndex: t
-                .beginning_of_pass_write_index
-                .unwrap_or(sys::WGPU_QUERY_SET_INDEX_UNDEFINED),
-            endOfPassWriteIndex: t
-                .end_of_pass_write_index
-                .unwrap_or(sys::WGPU_QUERY_SET_INDEX_UNDEFINED),
-        });
+        let timestamps = desc.timestamp_writes.map(PassTimestampWrites::to_sys);
         let c_desc = sys::WGPUComputePassDescriptor {
             nextInChain: std::ptr::null_mut(),
             label: string::label(desc.label),

@@ -49,15 +49,7 @@ fn with_sys_desc<R>(
     desc: &ComputePipelineDescriptor<'_>,
     f: impl FnOnce(&sys::WGPUComputePipelineDescriptor) -> R,
 ) -> R {
-    let constants: Vec<_> = desc
-        .constants
-        .iter()
-        .map(|(key, value)| sys::WGPUConstantEntry {
-            nextInChain: std::ptr::null_mut(),
-            key: string::view(key),
-            value: *value,
-        })
-        .collect();
+    let constants = constant_entries(desc.constants);
     let c_desc = sys::WGPUComputePipelineDescriptor {
         nextInChain: std::ptr::null_mut(),
         label: string::label(desc.label),
@@ -71,6 +63,18 @@ fn with_sys_desc<R>(
         },
     };
     f(&c_desc)
+}
+
+/// The C entries of pipeline-overridable constants (borrowing the names).
+pub(crate) fn constant_entries(constants: &[(&str, f64)]) -> Vec<sys::WGPUConstantEntry> {
+    constants
+        .iter()
+        .map(|(key, value)| sys::WGPUConstantEntry {
+            nextInChain: std::ptr::null_mut(),
+            key: string::view(key),
+            value: *value,
+        })
+        .collect()
 }
 
 impl Device {

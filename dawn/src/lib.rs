@@ -53,6 +53,67 @@
 //! # Ok::<(), dawn::Error>(())
 //! ```
 //!
+//! # Rendering, offscreen
+//!
+//! ```
+//! use dawn::*;
+//! # let instance = Instance::new()?;
+//! # let adapter = instance.request_adapter(&Default::default()).wait()?;
+//! # let device = adapter.request_device(&Default::default()).wait()?;
+//!
+//! // A 65x2 target: rows of 260 bytes, which `read_back` unpads (copies need 256-byte multiples).
+//! let target = device.create_texture(&TextureDescriptor {
+//!     label: "target",
+//!     usage: TextureUsage::RenderAttachment | TextureUsage::CopySrc,
+//!     size: Extent3D::new(65, 2, 1),
+//!     format: TextureFormat::RGBA8Unorm,
+//!     ..Default::default()
+//! });
+//! let module = device.create_shader_module_checked(&ShaderModuleDescriptor {
+//!     label: "fill",
+//!     code: "@vertex fn vs(@builtin(vertex_index) i: u32) -> @builtin(position) vec4f {
+//!                let xy = array(vec2f(-1.0, -1.0), vec2f(3.0, -1.0), vec2f(-1.0, 3.0));
+//!                return vec4f(xy[i], 0.0, 1.0);
+//!            }
+//!            @fragment fn fs() -> @location(0) vec4f { return vec4f(1.0, 0.5, 0.0, 1.0); }",
+//! })?;
+//! let pipeline = device.create_render_pipeline_checked(&RenderPipelineDescriptor {
+//!     label: "fill",
+//!     layout: None,
+//!     vertex: VertexState { module: &module, entry_point: None, constants: &[], buffers: &[] },
+//!     primitive: PrimitiveState::default(),
+//!     depth_stencil: None,
+//!     multisample: MultisampleState::default(),
+//!     fragment: Some(FragmentState {
+//!         module: &module,
+//!         entry_point: None,
+//!         constants: &[],
+//!         targets: &[Some(TextureFormat::RGBA8Unorm.into())],
+//!     }),
+//! })?;
+//!
+//! // A clear always carries its color; the pass borrows the encoder until it ends.
+//! let view = target.create_view(&Default::default());
+//! let mut encoder = device.create_command_encoder(&Default::default());
+//! let mut pass = encoder.begin_render_pass(&RenderPassDescriptor {
+//!     color_attachments: &[Some(RenderPassColorAttachment {
+//!         view: &view,
+//!         depth_slice: None,
+//!         resolve_target: None,
+//!         ops: Operations::clear(Color::BLACK),
+//!     })],
+//!     ..Default::default()
+//! })?;
+//! pass.set_pipeline(&pipeline);
+//! pass.draw(3, 1, 0, 0);
+//! pass.end();
+//! device.queue().submit(&[encoder.finish()]);
+//! let texels = target.read_back()?;
+//! assert_eq!(texels.len(), 65 * 2 * 4);
+//! assert_eq!(texels[..4], [255, 128, 0, 255]);
+//! # Ok::<(), dawn::Error>(())
+//! ```
+//!
 //! # Conventions
 //! - One type per WebGPU object, named as in Dawn's `webgpu_cpp.h`; `Clone` adds a reference, `Drop`
 //!   releases it. Methods are the C names in snake case (`wgpuBufferMapAsync` is
@@ -103,9 +164,18 @@ pub mod memory;
 mod pipeline_layout;
 mod query_set;
 mod queue;
+mod render_bundle;
+mod render_bundle_encoder;
+mod render_commands;
+mod render_pass_encoder;
+mod render_pipeline;
+mod sampler;
 mod shader_module;
 mod string;
 mod subgroup_matrix;
+mod texel_copy;
+mod texture;
+mod texture_view;
 mod toggles;
 mod types;
 
@@ -134,15 +204,39 @@ pub use limits::Limits;
 pub use pipeline_layout::{PipelineLayout, PipelineLayoutDescriptor};
 pub use query_set::{QuerySet, QuerySetDescriptor};
 pub use queue::Queue;
+pub use render_bundle::RenderBundle;
+pub use render_bundle_encoder::{
+    RenderBundleDescriptor, RenderBundleEncoder, RenderBundleEncoderDescriptor,
+};
+pub use render_pass_encoder::{
+    Color, LoadOp, Operations, RenderPassColorAttachment, RenderPassDepthStencilAttachment,
+    RenderPassDescriptor, RenderPassEncoder, StoreOp,
+};
+pub use render_pipeline::{
+    BlendComponent, BlendState, ColorTargetState, DepthStencilState, FragmentState,
+    MultisampleState, PrimitiveState, RenderPipeline, RenderPipelineDescriptor, StencilFaceState,
+    VertexAttribute, VertexBufferLayout, VertexState,
+};
+pub use sampler::{Sampler, SamplerDescriptor};
 pub use shader_module::{
     CompilationInfo, CompilationMessage, ShaderModule, ShaderModuleDescriptor,
 };
 pub use subgroup_matrix::{SubgroupMatrixComponentType, SubgroupMatrixConfig};
+pub use texel_copy::{
+    COPY_BYTES_PER_ROW_ALIGNMENT, Origin3D, TexelCopyBufferInfo, TexelCopyBufferLayout,
+    TexelCopyTextureInfo,
+};
+pub use texture::{Extent3D, Texture, TextureDescriptor};
+pub use texture_view::{TextureView, TextureViewDescriptor};
 pub use toggles::Toggles;
 pub use types::{
-    AdapterType, BackendType, BufferBindingType, BufferMapState, BufferUsage,
-    CompilationMessageType, DeviceLostReason, ErrorFilter, FeatureLevel, InstanceFeatureName,
-    MapMode, PowerPreference, QueryType, ShaderStage, WGSLLanguageFeatureName,
+    AdapterType, AddressMode, BackendType, BlendFactor, BlendOperation, BufferBindingType,
+    BufferMapState, BufferUsage, ColorWriteMask, CompareFunction, CompilationMessageType, CullMode,
+    DeviceLostReason, ErrorFilter, FeatureLevel, FilterMode, FrontFace, IndexFormat,
+    InstanceFeatureName, MapMode, MipmapFilterMode, PowerPreference, PrimitiveTopology, QueryType,
+    SamplerBindingType, ShaderStage, StencilOperation, StorageTextureAccess, TextureAspect,
+    TextureDimension, TextureFormat, TextureSampleType, TextureUsage, TextureViewDimension,
+    VertexFormat, VertexStepMode, WGSLLanguageFeatureName,
 };
 
 pub use bytemuck;
@@ -164,8 +258,16 @@ const _: () = {
     send_sync::<ComputePipeline>();
     send_sync::<CommandBuffer>();
     send_sync::<QuerySet>();
+    send_sync::<Texture>();
+    send_sync::<TextureView>();
+    send_sync::<Sampler>();
+    send_sync::<RenderPipeline>();
+    send_sync::<RenderBundle>();
+    send_sync::<Pending<RenderPipeline>>();
     send_sync::<Pending<Buffer>>();
     send_sync::<Pending<()>>();
     send::<CommandEncoder>();
     send::<ComputePassEncoder<'static>>();
+    send::<RenderPassEncoder<'static>>();
+    send::<RenderBundleEncoder>();
 };

@@ -168,7 +168,7 @@ impl Lifecycle {
                 Ok(())
             }
             encoders => Err(format!(
-                "{encoders} command encoder(s) are recording; finish or drop them first"
+                "{encoders} encoder(s) are recording (command encoders or render bundle encoders); finish or drop them first"
             )),
         }
     }

@@ -352,8 +352,8 @@ impl Device {
     /// [`DeviceLostReason::Destroyed`]. A device already lost or destroyed is left as it is (`Ok`).
     ///
     /// Refused with [`ErrorKind::InvalidUse`] while a mapped view of one of its buffers is alive (destroying
-    /// would unmap memory the view reads) and while a command encoder records (Dawn does not synchronize
-    /// recording with a destroy): drop them first.
+    /// would unmap memory the view reads) and while a command or render bundle encoder records (Dawn does not
+    /// synchronize recording with a destroy): drop them first.
     #[doc(alias = "wgpuDeviceDestroy")]
     pub fn destroy(&self) -> Result<()> {
         let raw = self.0.raw.as_raw();

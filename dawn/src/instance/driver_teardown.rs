@@ -12,6 +12,7 @@
 //!   [`driver_loaded`]), and glibc runs key destructors in key order, so the first key's destructor takes the
 //!   lock, the driver's run, and the second key's releases it. A thread registers at its first Dawn call
 //!   that can reach the driver ([`enter`]).
+//!
 //! Where the keys cannot be had (not glibc, or no free key) this does nothing.
 
 use parking_lot::lock_api::RawRwLock as _;
@@ -61,7 +62,7 @@ fn arm(key: c_uint) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: a key this module created; the value is only a marker.
     unsafe {
-        pthread_setspecific(key, 1 as *const c_void);
+        pthread_setspecific(key, std::ptr::dangling::<c_void>());
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     let _ = key;
