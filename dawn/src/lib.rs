@@ -87,6 +87,7 @@ mod queue;
 mod shader_module;
 mod string;
 mod subgroup_matrix;
+pub mod tensor;
 mod types;
 
 pub use adapter::{Adapter, AdapterInfo, RequestAdapterOptions};
