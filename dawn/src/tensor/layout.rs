@@ -25,6 +25,15 @@ impl Layout {
         })
     }
 
+    /// A layout of `shape` with `strides` from `offset` (the caller keeps it inside its storage).
+    pub(crate) fn strided(shape: &[usize], strides: &[usize], offset: usize) -> Result<Layout> {
+        Ok(Layout {
+            shape: Dims::new(shape)?,
+            strides: Dims::new(strides)?,
+            offset,
+        })
+    }
+
     pub(crate) fn shape(&self) -> &[usize] {
         &self.shape
     }

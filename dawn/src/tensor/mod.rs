@@ -29,6 +29,7 @@
 
 mod create;
 mod device;
+mod display;
 mod dtype;
 mod engine;
 mod error;

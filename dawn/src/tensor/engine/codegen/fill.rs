@@ -120,9 +120,9 @@ impl FillSpec {
                  let u2 = f32(random.y >> 8u) * 5.9604644775390625e-8;\n    \
                  let u3 = (f32(random.z >> 8u) + 1.0) * 5.9604644775390625e-8;\n    \
                  let u4 = f32(random.w >> 8u) * 5.9604644775390625e-8;\n    \
-                 let r1 = sqrt(-2.0 * log(u1));\n    let r2 = sqrt(-2.0 * log(u3));\n    \
-                 let normal = vec4<f32>(r1 * cos(6.283185307179586 * u2), r1 * sin(6.283185307179586 * u2), \
-                 r2 * cos(6.283185307179586 * u4), r2 * sin(6.283185307179586 * u4));\n",
+                 let radius1 = sqrt(-2.0 * log(u1));\n    let radius2 = sqrt(-2.0 * log(u3));\n    \
+                 let normal = vec4<f32>(radius1 * cos(6.283185307179586 * u2), radius1 * sin(6.283185307179586 * u2), \
+                 radius2 * cos(6.283185307179586 * u4), radius2 * sin(6.283185307179586 * u4));\n",
             );
         }
         let from = self.value_type();
