@@ -280,11 +280,6 @@ pub(crate) fn masked_fill_value(dims: usize) -> Error {
 }
 
 #[cold]
-pub(crate) fn clamp_without_bounds() -> Error {
-    invalid("torch.clamp: At least one of 'min' or 'max' must not be None".into())
-}
-
-#[cold]
 pub(crate) fn unsupported_dtype(op: &str, dtype: DType) -> Error {
     invalid(format!(
         "\"{op}\" not implemented for '{}'",

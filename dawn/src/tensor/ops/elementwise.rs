@@ -366,24 +366,13 @@ pub(crate) fn masked_fill(x: &Tensor, mask: &Tensor, value: Operand<'_>) -> Resu
     )
 }
 
-/// `x` limited to `[min, max]` (either bound may be absent, not both; torch's `clamp`).
-pub(crate) fn clamp(
-    x: &Tensor,
-    min: Option<Operand<'_>>,
-    max: Option<Operand<'_>>,
-) -> Result<Tensor> {
-    match (min, max) {
-        (None, None) => Err(error::clamp_without_bounds()),
-        (Some(lo), None) => binary(Operand::Tensor(x), lo, Binary::Maximum),
-        (None, Some(hi)) => binary(Operand::Tensor(x), hi, Binary::Minimum),
-        (Some(lo), Some(hi)) => {
-            let operands = [Operand::Tensor(x), lo, hi];
-            let promoted = promote(&operands)?;
-            if promoted == DType::Bool {
-                return Err(error::unsupported_dtype("clamp", promoted));
-            }
-            let ty = ComputeType::of(promoted);
-            run(&operands, MapOp::Clamp, [ty; 3], ty, promoted)
-        }
+/// `x` limited to `[min, max]` (torch's `clamp` with both bounds; a NaN stays NaN).
+pub(crate) fn clamp(x: &Tensor, min: Operand<'_>, max: Operand<'_>) -> Result<Tensor> {
+    let operands = [Operand::Tensor(x), min, max];
+    let promoted = promote(&operands)?;
+    if promoted == DType::Bool {
+        return Err(error::unsupported_dtype("clamp", promoted));
     }
+    let ty = ComputeType::of(promoted);
+    run(&operands, MapOp::Clamp, [ty; 3], ty, promoted)
 }

@@ -134,17 +134,17 @@ impl Tensor {
         min: impl Into<Operand<'a>>,
         max: impl Into<Operand<'b>>,
     ) -> Result<Tensor> {
-        clamp(self, Some(min.into()), Some(max.into()))
+        clamp(self, min.into(), max.into())
     }
 
     /// `self` limited to at least `min`.
     pub fn clamp_min<'a>(&self, min: impl Into<Operand<'a>>) -> Result<Tensor> {
-        clamp(self, Some(min.into()), None)
+        binary(Operand::Tensor(self), min.into(), Binary::Maximum)
     }
 
     /// `self` limited to at most `max`.
     pub fn clamp_max<'a>(&self, max: impl Into<Operand<'a>>) -> Result<Tensor> {
-        clamp(self, None, Some(max.into()))
+        binary(Operand::Tensor(self), max.into(), Binary::Minimum)
     }
 
     /// `self` where `condition` (a bool tensor) holds, else `other`, all broadcast (torch's

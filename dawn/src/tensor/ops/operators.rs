@@ -48,7 +48,8 @@ tensor_operators! {
     Div div Div,
 }
 
-/// Numbers on the left: `2.0 * &t`, `1 - t`.
+/// Numbers on the left: `2.0 * &t`, `1 - t`. Only `f32` and `i32`, so that a literal on the left has one
+/// type to be (with more, `2.0 - &t` would need a suffix).
 macro_rules! number_left {
     ($($number:ty),*) => {
         $(
@@ -75,7 +76,7 @@ macro_rules! number_left {
     };
 }
 
-number_left!(f32, f64, i32, i64, u32);
+number_left!(f32, i32);
 
 impl Neg for &Tensor {
     type Output = Result<Tensor>;

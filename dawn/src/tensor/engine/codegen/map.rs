@@ -116,6 +116,8 @@ impl MapOp {
             (Maximum, I32 | U32) => "max(x0, x1)",
             (Minimum, I32 | U32) => "min(x0, x1)",
             (Eq, _) => "x0 == x1",
+            // Negated equality, so that NaN != x holds whatever ordered/unordered `!=` the driver picks.
+            (Ne, F32) => "!(x0 == x1)",
             (Ne, _) => "x0 != x1",
             (Lt, Bool) => "u32(x0) < u32(x1)",
             (Le, Bool) => "u32(x0) <= u32(x1)",
