@@ -162,7 +162,8 @@ pub(crate) fn convert(expr: &str, from: ComputeType, to: ComputeType) -> String 
         (Bool, F32) => format!("select(0.0, 1.0, {expr})"),
         (Bool, I32) => format!("select(0i, 1i, {expr})"),
         (Bool, U32) => format!("select(0u, 1u, {expr})"),
-        (F32, Bool) => format!("(({expr}) != 0.0)"),
+        // Negated equality: NaN is true whichever `!=` the driver picks.
+        (F32, Bool) => format!("!(({expr}) == 0.0)"),
         (I32, Bool) => format!("(({expr}) != 0i)"),
         (U32, Bool) => format!("(({expr}) != 0u)"),
         (_, t) => format!("{}({expr})", t.wgsl()),
