@@ -163,12 +163,12 @@ pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Dims> {
     Ok(out)
 }
 
-/// Which dims of a `rank`-dim tensor a reduction over `dims` covers (`None`: all of them); dims may be
-/// negative, and a dim named twice is an error.
+/// Which dims of a `rank`-dim tensor a reduction over `dims` covers (`None` or an empty list: all of
+/// them, as in torch); dims may be negative, and a dim named twice is an error.
 pub(crate) fn reduce_mask(dims: Option<&[isize]>, rank: usize) -> Result<[bool; MAX_DIMS]> {
     let mut mask = [false; MAX_DIMS];
     match dims {
-        None => mask[..rank].fill(true),
+        None | Some([]) => mask[..rank].fill(true),
         Some(list) => {
             for &d in list {
                 let w = wrap_dim(d, rank)?;
@@ -250,6 +250,7 @@ mod tests {
         assert!(reduce_mask(Some(&[1, -2]), 3).is_err());
         assert_eq!(&reduce_mask(None, 2).unwrap()[..3], &[true, true, false]);
         assert!(reduce_mask(Some(&[0]), 0).is_ok());
+        assert_eq!(&reduce_mask(Some(&[]), 2).unwrap()[..2], &[true, true]);
     }
 
     #[test]

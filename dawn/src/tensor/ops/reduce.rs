@@ -149,8 +149,8 @@ pub(crate) fn reduce(
         && let Some(d) = (0..rank).find(|&d| mask[d] && shape[d] == 0)
     {
         return Err(match dims {
-            None => error::reduce_empty(op_name(op)),
-            Some(_) => error::reduce_empty_dim(op_name(op), d),
+            Some(list) if !list.is_empty() => error::reduce_empty_dim(op_name(op), d),
+            _ => error::reduce_empty(op_name(op)),
         });
     }
     let (acc, out_dtype) = types(op, x.dtype())?;
