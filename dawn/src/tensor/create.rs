@@ -165,7 +165,8 @@ impl Tensor {
             (start as f32).to_bits(),
             (end as f32).to_bits(),
             (step as f32).to_bits(),
-            (steps / 2) as u32,
+            // From the start below the middle, from the end after it (one step: just the start).
+            (steps / 2).max(1) as u32,
         ];
         fill(
             device,
