@@ -25,6 +25,8 @@ fn erf(x: f64) -> f64 {
 }
 
 type Op = fn(&Tensor) -> dawn::Result<Tensor>;
+/// (name, op, f64 reference, input, rtol, atol)
+type Case<'a> = (&'static str, Op, fn(f64) -> f64, &'a Vec<f32>, f32, f32);
 
 #[test]
 fn float_functions_match_the_cpu() {
@@ -32,7 +34,7 @@ fn float_functions_match_the_cpu() {
     let d = device();
     let wide = rng.values(1000, -10.0, 10.0);
     let positive = rng.values(1000, 1e-3, 100.0);
-    let cases: Vec<(&str, Op, fn(f64) -> f64, &Vec<f32>, f32, f32)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         ("exp", Tensor::exp, f64::exp, &wide, 4e-6, 0.0),
         ("log", Tensor::log, f64::ln, &positive, 2e-6, 1e-6),
         ("sqrt", Tensor::sqrt, f64::sqrt, &positive, 2e-6, 1e-6),
@@ -257,7 +259,7 @@ fn nearest_half(x: f32, finite: &[(f64, u16)]) -> u16 {
     if i > 0 {
         let below = finite[i - 1];
         let (db, da) = (a - below.0, best.0 - a);
-        if db < da || (db == da && below.1 % 2 == 0) {
+        if db < da || (db == da && below.1.is_multiple_of(2)) {
             best = below;
         }
     }

@@ -192,17 +192,10 @@ fn random_view(rng: &mut Rng, t: &Tensor, d: &Dense) -> Option<(Tensor, Dense, S
         8 => {
             // reshape: a view when the strides allow, else a copy; the elements keep their order.
             let n: usize = d.shape.iter().product();
-            let shape = if n > 0 && n % 2 == 0 {
-                vec![2, n / 2]
+            let (view, shape) = if n > 0 && n.is_multiple_of(2) {
+                (t.reshape(&[2, -1]).unwrap(), vec![2, n / 2])
             } else {
-                vec![n]
-            };
-            let sizes: Vec<isize> = vec![shape[0] as isize, -1];
-            let sizes = &sizes[..shape.len().max(1).min(2)];
-            let view = if shape.len() == 2 {
-                t.reshape(sizes).unwrap()
-            } else {
-                t.reshape(&[-1]).unwrap()
+                (t.reshape(&[-1]).unwrap(), vec![n])
             };
             (view, d.reshaped(shape), "reshape".into())
         }

@@ -127,7 +127,7 @@ pub(crate) fn result_type(
     let zeros = fold(&mut zero_dim.iter().copied())?;
     let wrapped = fold(&mut scalars.iter().map(|s| s.default_dtype()))?;
     let lower = combine_categories(zeros, wrapped)?;
-    combine_categories(dims, lower)?.ok_or_else(|| error::no_tensor_operand())
+    combine_categories(dims, lower)?.ok_or_else(error::no_tensor_operand)
 }
 
 /// torch's `combine_categories`: the higher tier wins unless the lower one is of a higher category.

@@ -66,7 +66,7 @@ impl Tensor {
             Bound::Unbounded => None,
         };
         let end = match range.end_bound() {
-            Bound::Included(&e) if e == -1 => None,
+            Bound::Included(&-1) => None,
             Bound::Included(&e) => Some(e + 1),
             Bound::Excluded(&e) => Some(e),
             Bound::Unbounded => None,

@@ -253,10 +253,19 @@ impl Batch {
                 } => {
                     let info = info.expect("dispatches have info");
                     let mut pass = encoder.begin_compute_pass(&Default::default());
+                    // The pipeline and slot group are set only when they change (Dawn validates each call).
+                    let (mut last_pipeline, mut last_group) = (None, None);
                     let mut record =
                         |kernel: &Kernel, group: &BindGroup, offset: u32, grid: (u32, u32)| {
-                            pass.set_pipeline(&kernel.pipeline);
-                            pass.set_bind_group(0, group, &[]);
+                            let pipeline = kernel.pipeline.as_raw();
+                            if last_pipeline != Some(pipeline) {
+                                pass.set_pipeline(&kernel.pipeline);
+                                last_pipeline = Some(pipeline);
+                            }
+                            if last_group != Some(group.as_raw()) {
+                                pass.set_bind_group(0, group, &[]);
+                                last_group = Some(group.as_raw());
+                            }
                             pass.set_bind_group(1, &info.group, &[offset]);
                             pass.dispatch_workgroups(grid.0, grid.1, 1);
                         };
@@ -273,7 +282,6 @@ impl Batch {
                         };
                         record(&kernel, &group, info_offset, grid);
                     }
-                    drop(record);
                     pass.end();
                 }
             }
