@@ -244,7 +244,11 @@ fn run(
     indices: Option<&Tensor>,
 ) -> Result<()> {
     let device = x.device();
-    let (kept_shape, kept_strides) = plan_dims(kept.0, kept.1);
+    let (kept_shape, kept_strides) = {
+        let strides = Dims::new(kept.1).expect("at most MAX_DIMS");
+        let (shape, strides) = coalesce(kept.0, &[strides]);
+        (shape, strides[0])
+    };
     let (red_shape, red_strides) = plan_dims(reduced.0, reduced.1);
     debug_assert!(kept_shape.len() <= MAX_DIMS && red_shape.len() <= MAX_DIMS);
     let offset = x.buffer_offset();
@@ -315,7 +319,6 @@ fn run(
         },
         strategy,
         output: final_output,
-        kept_rank: kept_shape.len() as u8,
         reduce_rank: red_shape.len() as u8,
     };
     let groups = (outputs * chunks) as u64;
@@ -368,7 +371,6 @@ fn run(
             value_slot,
             index_slot,
         },
-        kept_rank: 1,
         reduce_rank: 1,
         ..spec
     };

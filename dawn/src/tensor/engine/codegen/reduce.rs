@@ -111,12 +111,13 @@ pub(crate) struct ReduceSpec {
     pub input: ReduceInput,
     pub strategy: Strategy,
     pub output: ReduceOutput,
-    pub kept_rank: u8,
+    /// Dims of the (coalesced, padded) reduced walk; the kept dims are walked by a loop over their
+    /// count in the info block (once per output, so it costs nothing and saves pipelines).
     pub reduce_rank: u8,
 }
 
 /// Info words: `[outputs, chunks, chunk_len, R, count, correction, in_offset, value_offset,
-/// index_offset, partial_offset, kept shape, kept strides, reduced shape, reduced strides]`.
+/// index_offset, partial_offset, kept rank, reduced shape, reduced strides, kept shape, kept strides]`.
 pub(crate) const OUTPUTS: usize = 0;
 const CHUNKS: usize = 1;
 const CHUNK_LEN: usize = 2;
@@ -127,7 +128,8 @@ const IN_OFFSET: usize = 6;
 const VALUE_OFFSET: usize = 7;
 const INDEX_OFFSET: usize = 8;
 const PARTIAL_OFFSET: usize = 9;
-const SHAPES: usize = 10;
+const KEPT_RANK: usize = 10;
+const SHAPES: usize = 11;
 
 /// The data of one reduction dispatch, in the order of the info words.
 #[derive(Clone, Debug, Default)]
@@ -171,11 +173,12 @@ impl ReduceArgs {
             .iter()
             .map(|&v| v as u32),
         );
+        words.push(self.kept_shape.len() as u32);
         for list in [
-            &self.kept_shape,
-            &self.kept_strides,
             &self.reduce_shape,
             &self.reduce_strides,
+            &self.kept_shape,
+            &self.kept_strides,
         ] {
             words.extend(list.iter().map(|&v| v as u32));
         }
@@ -184,14 +187,13 @@ impl ReduceArgs {
 }
 
 impl ReduceSpec {
-    fn kept_at(&self) -> (usize, usize) {
-        let k = self.kept_rank as usize;
-        (SHAPES, SHAPES + k)
+    fn reduce_at(&self) -> (usize, usize) {
+        (SHAPES, SHAPES + self.reduce_rank as usize)
     }
 
-    fn reduce_at(&self) -> (usize, usize) {
-        let (k, r) = (self.kept_rank as usize, self.reduce_rank as usize);
-        (SHAPES + 2 * k, SHAPES + 2 * k + r)
+    /// Where the kept shape starts (its strides follow it).
+    fn kept_at(&self) -> usize {
+        SHAPES + 2 * self.reduce_rank as usize
     }
 
     pub(crate) fn slot_types(&self) -> Vec<SlotType> {
@@ -463,15 +465,17 @@ impl ReduceSpec {
     /// Statements computing `base`, the element index where output `o`'s reduced elements start.
     fn base(&self, out: &mut String) {
         if let ReduceInput::Values { .. } = self.input {
-            let (shape_at, strides_at) = self.kept_at();
-            let rank = self.kept_rank as usize;
-            out.push_str("        {\n");
-            out.push_str(&indent(&decompose("o", rank, shape_at), 2));
-            let mut index = info(IN_OFFSET);
-            for d in 0..rank {
-                write!(index, " + c{d} * {}", info(strides_at + d)).unwrap();
-            }
-            writeln!(out, "            base = {index};\n        }}").unwrap();
+            writeln!(
+                out,
+                "        {{\n            let rank = {rank};\n            var rem = o;\n            base = {offset};\n            \
+                 for (var d = rank; d > 0u; d--) {{\n                let size = w({kept}u + d - 1u);\n                \
+                 base += (rem % size) * w({kept}u + rank + d - 1u);\n                rem = rem / size;\n            \
+                 }}\n        }}",
+                rank = info(KEPT_RANK),
+                offset = info(IN_OFFSET),
+                kept = self.kept_at(),
+            )
+            .unwrap();
         }
     }
 
@@ -617,7 +621,6 @@ mod tests {
                 value_slot: 1,
                 index_slot: 2,
             },
-            kept_rank: 1,
             reduce_rank: 1,
         }
     }
@@ -658,6 +661,8 @@ mod tests {
             reduce_strides: vec![1],
             ..Default::default()
         };
-        assert_eq!(args.words().len(), 14);
+        assert_eq!(args.words().len(), 15);
+        let code = spec(ReduceOp::Sum, Strategy::Lane, false).wgsl();
+        assert!(code.contains("for (var d = rank; d > 0u; d--)"), "{code}");
     }
 }
