@@ -10,6 +10,7 @@
 pub(crate) mod fill;
 pub(crate) mod map;
 pub(crate) mod reduce;
+mod reduce_state;
 
 use super::super::dtype::{ComputeType, DType};
 use std::fmt::Write;
