@@ -38,6 +38,13 @@ pub(crate) fn dim_out_of_range(dim: isize, rank: usize) -> Error {
 }
 
 #[cold]
+pub(crate) fn no_dims(dim: isize) -> Error {
+    invalid(format!(
+        "Dimension specified as {dim} but tensor has no dimensions"
+    ))
+}
+
+#[cold]
 pub(crate) fn broadcast_mismatch(a: usize, b: usize, dim: usize) -> Error {
     invalid(format!(
         "The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {dim}"

@@ -2,6 +2,7 @@
 
 use super::device::Device;
 use super::dtype::DType;
+use super::error;
 use super::layout::Layout;
 use super::shape::wrap_dim;
 use super::storage::Storage;
@@ -58,8 +59,10 @@ impl Tensor {
 
     /// The size of `dim` (negative counts from the end).
     pub fn size(&self, dim: isize) -> Result<usize> {
-        let d = wrap_dim(dim, self.rank())?;
-        Ok(self.shape().get(d).copied().unwrap_or(1))
+        if self.rank() == 0 {
+            return Err(error::no_dims(dim));
+        }
+        Ok(self.shape()[wrap_dim(dim, self.rank())?])
     }
 
     /// The element strides of the dims.
