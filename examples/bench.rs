@@ -27,9 +27,9 @@
 //! `--transfers` (first) runs the transfer section instead: 1 GiB host to device and back through
 //! `dawn::memory`'s rings, their twin on raw `dawn-sys`, and `Queue::write_buffer` / one staging copy, each
 //! checksummed (see `bench_transfers/mod.rs` for its options, `--sweep` among them).
-
-#[path = "bench_transfers/mod.rs"]
-mod transfers;
+//!
+//! `--only tensor` runs the `dawn::tensor` section instead (see `bench/tensor.rs`; `--quick` for smaller
+//! sizes, `--torch FILE` to compare with the output of `scripts/torch_reference.py`).
 
 use anyhow::{Context, bail, ensure};
 use dawn::*;
@@ -38,6 +38,11 @@ use std::ffi::c_void;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+#[path = "bench_transfers/mod.rs"]
+mod transfers;
+#[path = "bench/tensor.rs"]
+mod tensor_section;
 
 /// Submits between two waits for the queue to drain (both sides).
 const SYNC_EVERY: usize = 100;
@@ -355,6 +360,7 @@ fn main() -> anyhow::Result<()> {
     let mut rounds = 20usize;
     let mut scale = 1usize;
     let mut only: Option<String> = None;
+    let mut torch: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -376,17 +382,22 @@ fn main() -> anyhow::Result<()> {
             "--only" => {
                 only = Some(
                     args.next()
-                        .filter(|w| ["submit", "map", "guard"].contains(&w.as_str()))
-                        .context("--only needs `submit`, `map` or `guard`")?,
+                        .filter(|w| ["submit", "map", "guard", "tensor"].contains(&w.as_str()))
+                        .context("--only needs `submit`, `map`, `guard` or `tensor`")?,
                 )
             }
+            "--torch" => torch = Some(args.next().context("--torch needs a file")?),
             "--bench" => {} // what `cargo bench` passes
             other => {
                 bail!(
-                    "unknown argument {other:?} (use --quick, --scale K, --rounds N, --only submit|map|guard)"
+                    "unknown argument {other:?} (use --quick, --scale K, --rounds N, --only \
+                     submit|map|guard|tensor, --torch FILE)"
                 )
             }
         }
+    }
+    if only.as_deref() == Some("tensor") {
+        return tensor_section::run(quick, rounds, torch.as_deref());
     }
     let (submits, maps) = if quick { (1_000, 100) } else { (10_000, 1_000) };
     let (submits, maps): (usize, usize) = (submits * scale, maps * scale);

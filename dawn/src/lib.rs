@@ -177,6 +177,7 @@ mod texel_copy;
 mod texture;
 mod texture_view;
 mod toggles;
+pub mod tensor;
 mod types;
 
 pub use adapter::{Adapter, AdapterInfo, RequestAdapterOptions};
