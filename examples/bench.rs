@@ -39,10 +39,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-#[path = "bench_transfers/mod.rs"]
-mod transfers;
 #[path = "bench/tensor.rs"]
 mod tensor_section;
+#[path = "bench_transfers/mod.rs"]
+mod transfers;
 
 /// Submits between two waits for the queue to drain (both sides).
 const SYNC_EVERY: usize = 100;

@@ -173,11 +173,11 @@ mod sampler;
 mod shader_module;
 mod string;
 mod subgroup_matrix;
+pub mod tensor;
 mod texel_copy;
 mod texture;
 mod texture_view;
 mod toggles;
-pub mod tensor;
 mod types;
 
 pub use adapter::{Adapter, AdapterInfo, RequestAdapterOptions};
