@@ -8,7 +8,8 @@
 #   KIT/bench.sh run OUT [OPTIONS]      run the suite from a kit (on any machine, no Rust needed): the
 #                                       Dawn and wgpu processes alternate ABBA, then torch (where it has
 #                                       CUDA), then the report: OUT/table.md, OUT/bench.png, OUT/*.json.
-#                                       OPTIONS go to every process (examples/bench --help lists them)
+#                                       OPTIONS go to every process (examples/bench --help lists them);
+#                                       BENCH_PAIRS=N runs N such ABBA cycles of processes
 #   scripts/bench.sh lavapipe [OUT]     build, then run with sizes that fit lavapipe on this machine
 #                                       (default OUT: bench-out/lavapipe)
 set -euo pipefail
@@ -47,11 +48,15 @@ run() {
   # Keep NVIDIA's on-disk shader cache out of the cold pipeline-creation row.
   export __GL_SHADER_DISK_CACHE=0
   command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-  # Processes alternate ABBA: Dawn (this crate + raw, themselves alternating inside), wgpu, wgpu, Dawn.
-  "$here/bin/bench" --json "$out/dawn-1.json" "$@" | tee "$out/dawn-1.txt"
-  "$here/bin/wgpu-bench" run --json "$out/wgpu-1.json" "$@" | tee "$out/wgpu-1.txt"
-  "$here/bin/wgpu-bench" run --json "$out/wgpu-2.json" "$@" | tee "$out/wgpu-2.txt"
-  "$here/bin/bench" --json "$out/dawn-2.json" "$@" | tee "$out/dawn-2.txt"
+  # Processes alternate ABBA: Dawn (this crate + raw, themselves alternating inside), wgpu, wgpu, Dawn;
+  # BENCH_PAIRS such cycles (default 1): more processes average out where each one's code and threads land.
+  local cycle
+  for ((cycle = 1; cycle <= ${BENCH_PAIRS:-1}; cycle++)); do
+    "$here/bin/bench" --json "$out/dawn-$cycle-a.json" "$@" | tee "$out/dawn-$cycle-a.txt"
+    "$here/bin/wgpu-bench" run --json "$out/wgpu-$cycle-a.json" "$@" | tee "$out/wgpu-$cycle-a.txt"
+    "$here/bin/wgpu-bench" run --json "$out/wgpu-$cycle-b.json" "$@" | tee "$out/wgpu-$cycle-b.txt"
+    "$here/bin/bench" --json "$out/dawn-$cycle-b.json" "$@" | tee "$out/dawn-$cycle-b.txt"
+  done
   if command -v python3 > /dev/null; then
     python3 "$here/torch_bench.py" --json "$out/torch.json" "$@" | tee "$out/torch.txt"
   else
@@ -60,7 +65,7 @@ run() {
   local torch=()
   [ -f "$out/torch.json" ] && torch=("$out/torch.json")
   "$here/bin/wgpu-bench" report --md "$out/table.md" --png "$out/bench.png" \
-    "$out/dawn-1.json" "$out/dawn-2.json" "$out/wgpu-1.json" "$out/wgpu-2.json" "${torch[@]}"
+    "$out"/dawn-*.json "$out"/wgpu-*.json "${torch[@]}"
 }
 
 command="${1:-}"
@@ -71,8 +76,8 @@ case "$command" in
   lavapipe)
     out="${1:-$here/../bench-out/lavapipe}"
     build
-    "$here/../bench-kit/bench.sh" run "$out" "${LAVAPIPE_OPTIONS[@]}" ;;
+    BENCH_PAIRS="${BENCH_PAIRS:-2}" "$here/../bench-kit/bench.sh" run "$out" --repeats 5 "${LAVAPIPE_OPTIONS[@]}" ;;
   *)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 2 ;;
 esac
