@@ -5,7 +5,7 @@ the time per op; the batched small op as 1,000 adds of 1,024 elements and one sy
 op), and the launches alone.
 
     python3 scripts/torch_reference.py > torch.txt
-    target/release/examples/bench --only tensor --torch torch.txt
+    target/release/examples/bench --tensor --torch torch.txt
 
 Output: one `key microseconds` line per row (what `--torch` reads), comments after `#`."""
 

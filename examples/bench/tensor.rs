@@ -1,4 +1,4 @@
-//! The `tensor` section of the bench (`--only tensor`): `dawn::tensor` on the rows PyTorch's figures
+//! The bench's `--tensor` mode: `dawn::tensor` on the rows PyTorch's figures
 //! exist for (`scripts/torch_reference.py` prints them on the same GPU; `--torch FILE` puts them beside
 //! ours with the ratio torch time / our time, so 1.0 is parity and higher is faster than torch).
 //!
@@ -63,8 +63,31 @@ fn read_torch(path: &str) -> anyhow::Result<HashMap<String, f64>> {
         .collect())
 }
 
+/// The `--tensor` entry point (the arguments after `--tensor`).
+pub fn main(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let (mut quick, mut rounds, mut torch) = (false, 20usize, None);
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--rounds" => {
+                rounds = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .context("--rounds needs a positive number")?
+            }
+            "--torch" => torch = Some(args.next().context("--torch needs a file")?),
+            other => anyhow::bail!(
+                "unknown argument {other:?} (with --tensor: --quick, --rounds N, --torch FILE)"
+            ),
+        }
+    }
+    run(quick, rounds, torch.as_deref())
+}
+
 /// Runs the section (`quick`: sizes 16 times smaller, for lavapipe).
-pub fn run(quick: bool, rounds: usize, torch: Option<&str>) -> anyhow::Result<()> {
+fn run(quick: bool, rounds: usize, torch: Option<&str>) -> anyhow::Result<()> {
     let device = Device::default_gpu().context("a tensor device on the default adapter")?;
     println!(
         "tensor bench on {} ({}): max tensor {} MiB",

@@ -284,7 +284,7 @@ pub fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
         info.architecture,
         info.backend_type,
         info.adapter_type,
-        crate::cpu_model(),
+        crate::harness::Machine::host_cpu(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let errors = Arc::new(AtomicUsize::new(0));
