@@ -32,11 +32,14 @@ for line in sys.stdin:
 ' | while read -r exe; do cp "$exe" .gpu/examples/; done
     lib=$(find -L third_party/dawn -name libwebgpu_dawn.so | head -1)
     cp "$lib" .gpu/lib/
-    # Files the tests open at absolute paths baked in at build time: the C parity programs (build-script
-    # outputs), the header they were built from, and this checkout's sources (by a link, see `setup`).
-    find "$root/target/release/build" -path '*/out/*' -type f -perm -u+x -name 'parity*' >.gpu/absolute
+    # Files the tests open at absolute paths baked in at build time: the C programs and probes (build-script
+    # outputs), the header they were built from, the wgpu-native library one of them links, and this
+    # checkout's sources (by a link, see `setup`).
+    target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    find "$target/release/build" -path '*/dawn-suite-*/out/*' -type f -perm -u+x >.gpu/absolute
     find -L "$root/third_party/dawn/include" -name webgpu.h >>.gpu/absolute
-    tar -cPhf .gpu/absolute.tar -T .gpu/absolute
+    find -L "$root/third_party/dawn" -name libwgpu_native.so >>.gpu/absolute
+    tar -cPhf - -T .gpu/absolute | xz -T0 -6 >.gpu/absolute.tar.xz
     echo "$root" >.gpu/root
     # Compressed, to stay well inside what a run may carry.
     tar -cf - -C .gpu bins examples lib | xz -T0 -6 >.gpu/pack.tar.xz
@@ -52,7 +55,7 @@ for line in sys.stdin:
       mkdir -p "$(dirname "$built")"
       ln -s "$root" "$built"
     fi
-    tar -xPf .gpu/absolute.tar
+    xz -dc .gpu/absolute.tar.xz | tar -xPf -
     mkdir -p /tmp/xdg
     echo "export DAWN_LIB=$root/.gpu/lib/libwebgpu_dawn.so LD_LIBRARY_PATH=$root/.gpu/lib:\${LD_LIBRARY_PATH:-} XDG_RUNTIME_DIR=/tmp/xdg"
     ;;

@@ -62,10 +62,16 @@ pub fn busy_repeats(gpu: &Gpu) -> u32 {
     })
 }
 
-/// Submits busy work lasting at least `BUSY_AT_LEAST` over a fresh buffer (element i starts as i); returns
-/// the buffer and the total LCG rounds each element goes through.
-pub fn submit_busy_work(gpu: &Gpu) -> (Buffer, u64) {
-    let repeats = busy_repeats(gpu);
+/// Attempts a caller makes at busy work that is still running when it looks (`submit_busy_work`).
+pub const BUSY_ATTEMPTS: u32 = 6;
+
+/// Submits busy work lasting at least `BUSY_AT_LEAST` (times `2^attempt`) over a fresh buffer (element i
+/// starts as i); returns the buffer and the total LCG rounds each element goes through. A caller that needs
+/// the work still running when it looks retries with the next attempt (up to `BUSY_ATTEMPTS`): lavapipe
+/// sometimes runs submitted work inside `submit` itself, and a calibration made while other processes
+/// shared the GPU can come out short.
+pub fn submit_busy_work(gpu: &Gpu, attempt: u32) -> (Buffer, u64) {
+    let repeats = busy_repeats(gpu) << attempt;
     (
         submit_busy(gpu, repeats).0,
         BUSY_ITERS as u64 * repeats as u64,
@@ -136,9 +142,8 @@ impl Gpu {
     }
 
     /// Writes `data` at the start of `dst` (which needs `CopyDst`) by a copy queued behind busy work lasting
-    /// at least `BUSY_AT_LEAST`: a map of `dst` stays pending until that work is done. Lavapipe sometimes
-    /// runs submitted work inside `submit` itself, so this resubmits (at most five times) until the work
-    /// is still running when it returns.
+    /// at least `BUSY_AT_LEAST`: a map of `dst` stays pending until that work is done. It resubmits, longer
+    /// each time (see [`submit_busy_work`]), until the work is still running when it returns.
     pub fn write_after_busy_work(&self, dst: &Buffer, data: &[u32]) {
         let src = self.buffer(
             (data.len() * 4) as u64,
@@ -147,8 +152,8 @@ impl Gpu {
         self.queue
             .write_buffer(&src, 0, data)
             .expect("write_buffer");
-        for _ in 0..5 {
-            let (busy, _) = submit_busy_work(self);
+        for attempt in 0..BUSY_ATTEMPTS {
+            let (busy, _) = submit_busy_work(self, attempt);
             let mut encoder = self.device.create_command_encoder(&Default::default());
             // Reads the busy buffer first, so that the copy waits for the busy work.
             encoder.copy_buffer_to_buffer(&busy, 0, dst, 0, 4);
@@ -158,6 +163,6 @@ impl Gpu {
                 return;
             }
         }
-        panic!("in five submissions the busy work was never still running");
+        panic!("in {BUSY_ATTEMPTS} submissions the busy work was never still running");
     }
 }

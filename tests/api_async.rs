@@ -70,7 +70,7 @@ fn block_on<F: Future>(future: F) -> (F::Output, Run) {
     }
 }
 
-use dawn_suite::busy::{BUSY_LEN, lcg, submit_busy_work};
+use dawn_suite::busy::{BUSY_ATTEMPTS, BUSY_LEN, lcg, submit_busy_work};
 
 /// Submits a copy of `data` into a new MapRead staging buffer, and returns that buffer.
 fn submit_copy_to_staging(gpu: &Gpu, data: &Buffer) -> Buffer {
@@ -144,17 +144,17 @@ fn await_adapter_device_map_and_work_done() {
 fn a_task_waiting_on_long_work_is_woken() {
     let gpu = Gpu::new();
     // Lavapipe sometimes runs submitted work inside `submit` itself under load, so the future may already
-    // be done at its first poll; submit again (at most five times) until a task really has to wait.
-    let (data, rounds, run, elapsed) = (0..5)
-        .map(|_| {
-            let (data, rounds) = submit_busy_work(&gpu);
+    // be done at its first poll; submit again, longer each time, until a task really has to wait.
+    let (data, rounds, run, elapsed) = (0..BUSY_ATTEMPTS)
+        .map(|attempt| {
+            let (data, rounds) = submit_busy_work(&gpu, attempt);
             let start = Instant::now();
             let (done, run) = block_on(gpu.queue.on_submitted_work_done());
             done.unwrap();
             (data, rounds, run, start.elapsed())
         })
         .find(|(_, _, run, _)| run.polls >= 2)
-        .expect("in five submissions the busy work was never pending at the first poll");
+        .expect("the busy work was never pending at the first poll");
     println!("busy work took {elapsed:?}: {run:?}");
     // Pending on the first poll (the work takes a while), then woken by the event pump, not by the timeout.
     assert!(run.wakes >= 1, "{run:?}");
@@ -170,16 +170,16 @@ fn a_task_waiting_on_long_work_is_woken() {
 #[test]
 fn wait_timeout_zero_then_a_later_wait_succeeds() {
     let gpu = Gpu::new();
-    // Busy work and a copy of its result; resubmitted (at most five times) while lavapipe happens to run
+    // Busy work and a copy of its result; resubmitted, longer each time, while lavapipe happens to run
     // the work inside `submit` (see `a_task_waiting_on_long_work_is_woken`), until it is still running.
-    let (rounds, staging, mut done) = (0..5)
-        .map(|_| {
-            let (data, rounds) = submit_busy_work(&gpu);
+    let (rounds, staging, mut done) = (0..BUSY_ATTEMPTS)
+        .map(|attempt| {
+            let (data, rounds) = submit_busy_work(&gpu, attempt);
             let staging = submit_copy_to_staging(&gpu, &data);
             (rounds, staging, gpu.queue.on_submitted_work_done())
         })
         .find(|(_, _, done)| !done.is_ready())
-        .expect("in five submissions the busy work was never still running");
+        .expect("the busy work was never still running");
     let mut map = staging.map_async(MapMode::Read, ..);
     assert_err(done.wait_timeout(Duration::ZERO), ErrorKind::Timeout);
     assert_err(map.wait_timeout(Duration::ZERO), ErrorKind::Timeout);

@@ -151,7 +151,7 @@ fn force_loss_in_the_middle_of_work() {
             .on_submitted_work_done()
             .wait_timeout(T)
             .expect("calibration");
-        if t.elapsed() >= Duration::from_millis(300) || dispatches >= 1 << 14 {
+        if t.elapsed() >= Duration::from_millis(300) || dispatches >= 1 << 20 {
             break;
         }
         dispatches *= 2;
