@@ -297,6 +297,34 @@ pub fn assert_no_live_references(phase: &str) {
     );
 }
 
+/// The object kinds [`core_hooks!`] counts.
+pub const CORE_KINDS: &[&str] = &[
+    "Instance",
+    "Adapter",
+    "Device",
+    "Queue",
+    "Buffer",
+    "ShaderModule",
+    "BindGroupLayout",
+    "BindGroup",
+    "PipelineLayout",
+    "ComputePipeline",
+    "CommandEncoder",
+    "ComputePassEncoder",
+    "CommandBuffer",
+    "QuerySet",
+];
+
+/// Asserts that the workloads made at least one object of each of `kinds`: a kind never made would have its
+/// leaks go unseen.
+pub fn assert_every_kind_counted(phase: &str, kinds: &[&str]) {
+    let missing: Vec<&str> = kinds.iter().copied().filter(|k| acquired(k) == 0).collect();
+    assert!(
+        missing.is_empty(),
+        "{phase}: the workloads made no object of kinds {missing:?}, so their leaks would go unseen"
+    );
+}
+
 /// References acquired so far of `kind` (to check that a workload exercised what it should).
 pub fn acquired(kind: &str) -> u64 {
     ledger()

@@ -28,6 +28,33 @@ pub fn assert_err<T: std::fmt::Debug>(result: dawn::Result<T>, kind: ErrorKind) 
 /// How long tests wait on any single GPU operation before failing instead of hanging.
 pub const WAIT: Duration = Duration::from_secs(60);
 
+/// The environment variable that lets the suite skip what this machine lacks (an adapter feature,
+/// wgpu-native): a comma-separated list of the names [`require`] uses, or `all`. Unset, as in CI, anything
+/// missing fails the test that needs it.
+pub const ALLOW_MISSING: &str = "DAWN_RS_ALLOW_MISSING";
+
+/// Whether `what` is here. Every adapter the suite targets (lavapipe in CI, the H200) has what the tests
+/// require, so a missing one fails the test, unless [`ALLOW_MISSING`] names it: then this prints a
+/// `SKIPPED` line and returns `false`, and the test skips its checks of `what`.
+#[track_caller]
+pub fn require(present: bool, what: &str) -> bool {
+    if present {
+        return true;
+    }
+    let allowed = std::env::var(ALLOW_MISSING).unwrap_or_default();
+    if allowed
+        .split(',')
+        .any(|name| name.trim() == what || name.trim() == "all")
+    {
+        eprintln!("SKIPPED: {what} is missing here ({ALLOW_MISSING}={allowed})");
+        return false;
+    }
+    panic!(
+        "{what} is missing on this machine, and every machine the suite targets has it; set \
+         {ALLOW_MISSING}={what} to skip what needs it"
+    );
+}
+
 /// An instance, adapter and device, with every uncaptured error recorded.
 pub struct Gpu {
     /// The instance.
@@ -77,6 +104,12 @@ impl Gpu {
             .wait_timeout(WAIT)
             .expect("mapping for writing");
         upload
+    }
+
+    /// Whether the device has `feature` (see [`require`]: a missing feature fails the test).
+    #[track_caller]
+    pub fn require_feature(&self, feature: FeatureName) -> bool {
+        require(self.device.has_feature(feature), &format!("{feature:?}"))
     }
 
     /// A device with `TimestampQuery` when the adapter has it, and default limits.
@@ -143,6 +176,18 @@ impl Default for Gpu {
     fn default() -> Self {
         Gpu::new()
     }
+}
+
+/// The threads of this process named like an instance's event pump (`dawn-event-pump`).
+pub fn event_pump_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .map(|tasks| {
+            tasks
+                .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+                .filter(|name| name.trim() == "dawn-event-pump")
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 /// `rounds` applications of the LCG `x -> 1664525 x + 1013904223 (mod 2^32)`, which the tests' busy kernels

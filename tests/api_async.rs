@@ -1,4 +1,5 @@
-//! `Pending` as a std `Future`, driven by a tiny std-only `block_on` (a thread-parking waker): awaiting
+//! `Pending` as a std `Future`, driven by a tiny std-only `block_on` (a thread-parking waker that polls
+//! again only when woken, so a future that never wakes its task fails the test): awaiting
 //! `request_adapter`, `request_device`, `map_async`, `on_submitted_work_done`; a task parked on long GPU
 //! work is woken (not left to its park timeout); `wait_timeout(Duration::ZERO)` on unfinished work gives
 //! `ErrorKind::Timeout` and a later wait succeeds; dropping a `Pending` early is safe and the buffer can be
@@ -39,7 +40,12 @@ struct Run {
     wakes: usize,
 }
 
-/// Polls `future` to completion on this thread, parking between polls (at most `WAIT` in all).
+/// How long a pending future may go unwoken before the test fails.
+const WAKE_WITHIN: Duration = Duration::from_secs(20);
+
+/// Polls `future` to completion on this thread, parking between polls. It polls again only once woken (a
+/// wake during a poll counts): a future that stays pending without waking its task for `WAKE_WITHIN` fails
+/// the test, so these tests fail if the crate never calls the wakers it is given.
 fn block_on<F: Future>(future: F) -> (F::Output, Run) {
     let mut future = std::pin::pin!(future);
     let waker = Arc::new(ParkWaker {
@@ -48,10 +54,10 @@ fn block_on<F: Future>(future: F) -> (F::Output, Run) {
     });
     let task_waker = Waker::from(waker.clone());
     let mut cx = Context::from_waker(&task_waker);
-    let deadline = Instant::now() + WAIT;
     let mut polls = 0;
     loop {
         polls += 1;
+        let wakes_before = waker.wakes.load(Ordering::SeqCst);
         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
             return (
                 output,
@@ -61,13 +67,41 @@ fn block_on<F: Future>(future: F) -> (F::Output, Run) {
                 },
             );
         }
-        let now = Instant::now();
-        assert!(
-            now < deadline,
-            "the future did not complete within {WAIT:?}"
-        );
-        std::thread::park_timeout(deadline - now);
+        // Park until woken; `park` may also return spuriously, which is not a wake.
+        let deadline = Instant::now() + WAKE_WITHIN;
+        while waker.wakes.load(Ordering::SeqCst) == wakes_before {
+            let now = Instant::now();
+            assert!(
+                now < deadline,
+                "the future stayed pending and was not woken within {WAKE_WITHIN:?} (poll {polls})"
+            );
+            std::thread::park_timeout(deadline - now);
+        }
     }
+}
+
+/// Both futures, polled in turn until both are done (a two-task join on one waker).
+async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut out_a, mut out_b) = (None, None);
+    std::future::poll_fn(|cx| {
+        if out_a.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            out_a = Some(v);
+        }
+        if out_b.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            out_b = Some(v);
+        }
+        match (out_a.is_some(), out_b.is_some()) {
+            (true, true) => Poll::Ready(()),
+            _ => Poll::Pending,
+        }
+    })
+    .await;
+    (out_a.unwrap(), out_b.unwrap())
 }
 
 use dawn_suite::busy::{BUSY_ATTEMPTS, BUSY_LEN, lcg, submit_busy_work};
@@ -136,8 +170,56 @@ fn await_adapter_device_map_and_work_done() {
         Ok::<_, dawn::Error>(values)
     });
     assert_eq!(result.unwrap(), [20, 30, 40, 0]);
+    // Every poll after the first followed a wake (`block_on` polls only then).
     println!("{run:?}");
-    assert!(run.polls >= 1);
+    assert!(run.polls <= run.wakes + 1, "{run:?}");
+}
+
+#[test]
+fn a_task_awaiting_only_a_map_is_woken() {
+    let gpu = Gpu::new();
+    // A map of busy work's result is the task's one future: only the map can wake it (resubmitted, longer
+    // each time, until the map is still pending at the first poll).
+    let (rounds, staging, run) = (0..BUSY_ATTEMPTS)
+        .map(|attempt| {
+            let (data, rounds) = submit_busy_work(&gpu, attempt);
+            let staging = submit_copy_to_staging(&gpu, &data);
+            let (mapped, run) = block_on(staging.map_async(MapMode::Read, ..));
+            mapped.unwrap();
+            (rounds, staging, run)
+        })
+        .find(|(_, _, run)| run.polls >= 2)
+        .expect("the map was never pending at the first poll");
+    println!("{run:?}");
+    assert!(run.wakes >= 1, "{run:?}");
+    check_busy_result(&staging, rounds);
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
+#[test]
+fn two_futures_awaited_together_are_both_woken() {
+    let gpu = Gpu::new();
+    // A map of busy work's result and the work's own completion, awaited at once in one task: each must
+    // wake the task when it completes (resubmitted, longer each time, until the work is still running at
+    // the first poll; see `a_task_waiting_on_long_work_is_woken`).
+    let (rounds, staging, run) = (0..BUSY_ATTEMPTS)
+        .map(|attempt| {
+            let (data, rounds) = submit_busy_work(&gpu, attempt);
+            let staging = submit_copy_to_staging(&gpu, &data);
+            let ((mapped, done), run) = block_on(join(
+                staging.map_async(MapMode::Read, ..),
+                gpu.queue.on_submitted_work_done(),
+            ));
+            mapped.unwrap();
+            done.unwrap();
+            (rounds, staging, run)
+        })
+        .find(|(_, _, run)| run.polls >= 2)
+        .expect("the busy work was never pending at the first poll");
+    println!("{run:?}");
+    assert!(run.wakes >= 1, "{run:?}");
+    check_busy_result(&staging, rounds);
+    assert!(gpu.take_uncaptured().is_empty());
 }
 
 #[test]

@@ -86,11 +86,18 @@ fn write_buffer_misuse_is_refused_and_writes_nothing() {
     model[12..16].copy_from_slice(&[9; 4]);
     assert_eq!(b.read_back::<u32>().unwrap(), model);
     // No CopyDst.
-    let no_dst = gpu.buffer(16, BufferUsage::CopySrc);
+    let no_dst = gpu
+        .device
+        .create_buffer_init(&dawn::BufferInitDescriptor {
+            label: "no CopyDst",
+            contents: bytemuck::cast_slice(&[5u32, 6, 7, 8]),
+            usage: BufferUsage::CopySrc,
+        })
+        .unwrap();
     let error = gpu.queue.write_buffer(&no_dst, 0, &ones).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Validation);
     assert!(error.message().contains("CopyDst"), "{error}");
-    assert_eq!(no_dst.read_back::<u32>().unwrap(), vec![0; 4]);
+    assert_eq!(no_dst.read_back::<u32>().unwrap(), [5, 6, 7, 8]);
     assert!(
         gpu.take_uncaptured().is_empty(),
         "refused before Dawn saw them"
@@ -161,6 +168,7 @@ fn invalid_commands_surface_at_finish_and_submit() {
     let gpu = Gpu::new();
     let a = gpu.buffer(16, BufferUsage::CopySrc | BufferUsage::CopyDst);
     let b = gpu.buffer(16, BufferUsage::CopyDst | BufferUsage::CopySrc);
+    gpu.queue.write_buffer(&a, 0, &[1u32, 2, 3, 4]).unwrap();
     gpu.queue.write_buffer(&b, 0, &[3u32; 4]).unwrap();
     // An unbalanced debug group.
     let error = gpu
@@ -175,23 +183,39 @@ fn invalid_commands_surface_at_finish_and_submit() {
     // A copy past the end: finish reports it, the submit of the invalid buffer reports again and does nothing.
     let mut e = gpu.device.create_command_encoder(&Default::default());
     e.copy_buffer_to_buffer(&a, 0, &b, 8, 16);
-    let commands = gpu.device.scoped(|_| e.finish());
-    assert_eq!(commands.as_ref().unwrap_err().kind(), ErrorKind::Validation);
-    assert!(gpu.take_uncaptured().is_empty());
+    e.copy_buffer_to_buffer(&a, 0, &b, 0, 8);
+    let invalid = e.finish();
+    let submitted = gpu
+        .device
+        .scoped(|_| gpu.queue.submit(std::slice::from_ref(&invalid)));
+    assert_eq!(submitted.unwrap_err().kind(), ErrorKind::Validation);
+    assert_eq!(gpu.take_uncaptured().len(), 1, "finish reported the copy");
+    assert_eq!(
+        b.read_back::<u32>().unwrap(),
+        [3; 4],
+        "the valid copy did not run either"
+    );
     // Submitting the same (valid) command buffer twice is a validation error the second time.
     let mut e = gpu.device.create_command_encoder(&Default::default());
     e.copy_buffer_to_buffer(&a, 0, &b, 0, 16);
     let cb = e.finish();
     gpu.queue.submit(std::slice::from_ref(&cb));
+    assert_eq!(
+        b.read_back::<u32>().unwrap(),
+        [1, 2, 3, 4],
+        "the first submit copied"
+    );
+    gpu.queue.write_buffer(&b, 0, &[9u32; 4]).unwrap();
     let second = gpu
         .device
         .scoped(|_| gpu.queue.submit(std::slice::from_ref(&cb)));
     assert_eq!(second.unwrap_err().kind(), ErrorKind::Validation);
     assert_eq!(
         b.read_back::<u32>().unwrap(),
-        [0; 4],
-        "the first submit copied a's zeros"
+        [9; 4],
+        "the second submit copied nothing"
     );
+    assert!(gpu.take_uncaptured().is_empty());
 }
 
 #[test]
@@ -202,13 +226,13 @@ fn destroyed_buffer_cannot_be_used() {
     assert_eq!(clone, b);
     b.destroy().unwrap();
     // Mapping a destroyed buffer fails through the future (and a validation error).
+    let mut map = None;
     let result = gpu
         .device
-        .scoped(|_| clone.map_async(MapMode::Read, ..).wait_timeout(WAIT));
-    match result {
-        Err(e) => assert_eq!(e.kind(), ErrorKind::Validation, "{e}"),
-        Ok(map) => assert_eq!(map.unwrap_err().kind(), ErrorKind::MapFailed),
-    }
+        .scoped(|_| map = Some(clone.map_async(MapMode::Read, ..).wait_timeout(WAIT)));
+    assert_eq!(result.unwrap_err().kind(), ErrorKind::Validation);
+    let map = map.unwrap().unwrap_err();
+    assert_eq!(map.kind(), ErrorKind::MapFailed, "{map}");
     // Copying into it is a validation error at submit.
     let src = gpu.buffer(16, BufferUsage::CopySrc);
     let error = gpu
@@ -240,4 +264,24 @@ fn debug_format_and_equality() {
         "MapRead | CopyDst"
     );
     assert_eq!(format!("{:?}", BufferUsage::None), "None");
+}
+
+#[test]
+fn an_empty_buffer_reads_back_empty() {
+    let gpu = Gpu::new();
+    for usage in [
+        BufferUsage::MapRead | BufferUsage::CopyDst,
+        BufferUsage::CopySrc | BufferUsage::CopyDst,
+    ] {
+        let b = gpu.buffer(0, usage);
+        assert_eq!(
+            b.read_back::<u32>().unwrap(),
+            Vec::<u32>::new(),
+            "{usage:?}"
+        );
+    }
+    let b = gpu.buffer(0, BufferUsage::MapRead | BufferUsage::CopyDst);
+    b.map_async(MapMode::Read, ..).wait_timeout(WAIT).unwrap();
+    let view = b.get_mapped_range(..).unwrap();
+    assert_eq!(view.typed::<u32>().unwrap(), &[] as &[u32]);
 }

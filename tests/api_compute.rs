@@ -1,6 +1,6 @@
 //! Compute: auto layouts (`ComputePipeline::get_bind_group_layout`), bind groups over buffer sub-ranges,
 //! explicit layouts with dynamic offsets (one bind group, two offsets, two results), `dispatch_workgroups`
-//! over a 2D grid, `dispatch_workgroups_indirect` with arguments written by a kernel, passes ended by `end`
+//! over 2D and 3D grids (direct and indirect: every dimension must count), `dispatch_workgroups_indirect` with arguments written by a kernel, passes ended by `end`
 //! and by `Drop`, pass debug markers and groups, all checked against CPU results.
 
 use dawn::{
@@ -220,6 +220,87 @@ fn dispatch_a_2d_grid() {
     assert!(gpu.take_uncaptured().is_empty());
 }
 
+/// Each invocation of a 3D grid writes its own coordinates (never 0) where the grid's linear order puts it.
+const GRID_3D: &str = "
+@group(0) @binding(0) var<storage, read_write> out: array<u32>;
+@compute @workgroup_size(2, 3, 4)
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {
+    let size = n * vec3u(2u, 3u, 4u);
+    out[(g.z * size.y + g.y) * size.x + g.x] = 1u + g.x + 100u * g.y + 10000u * g.z;
+}
+";
+
+/// What `GRID_3D` writes over `workgroups` (x, y, z) into a buffer of `len` words that held `UNTOUCHED`.
+fn grid_3d_model(workgroups: [u32; 3], len: usize) -> Vec<u32> {
+    let [w, h, d] = [workgroups[0] * 2, workgroups[1] * 3, workgroups[2] * 4];
+    let mut model = vec![UNTOUCHED; len];
+    for z in 0..d {
+        for y in 0..h {
+            for x in 0..w {
+                model[((z * h + y) * w + x) as usize] = 1 + x + 100 * y + 10000 * z;
+            }
+        }
+    }
+    model
+}
+
+const UNTOUCHED: u32 = 0xDEAD_BEEF;
+
+#[test]
+fn dispatch_a_3d_grid_directly_and_indirectly() {
+    let gpu = Gpu::new();
+    let p = pipeline(&gpu, GRID_3D, None);
+    // 3 x 2 x 5 workgroups of 2 x 3 x 4: a 6 x 6 x 20 grid, with room to spare past its end.
+    let workgroups = [3u32, 2, 5];
+    let len = 6 * 6 * 20 + 64;
+    let args = storage_u32(&gpu, &[7, 7, 7, 7, 3, 2, 5, 7], BufferUsage::Indirect);
+    for (how, indirect) in [("direct", false), ("indirect", true)] {
+        let out = storage_u32(&gpu, &vec![UNTOUCHED; len], BufferUsage::None);
+        let group = gpu.device.create_bind_group(&BindGroupDescriptor {
+            label: "grid 3d",
+            layout: &p.get_bind_group_layout(0),
+            entries: &[BindGroupEntry::buffer(0, &out)],
+        });
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&p);
+            pass.set_bind_group(0, &group, &[]);
+            if indirect {
+                pass.dispatch_workgroups_indirect(&args, 16);
+            } else {
+                pass.dispatch_workgroups(workgroups[0], workgroups[1], workgroups[2]);
+            }
+        }
+        gpu.queue.submit(&[encoder.finish()]);
+        let got: Vec<u32> = out.read_back().unwrap();
+        let model = grid_3d_model(workgroups, len);
+        let wrong = got.iter().zip(&model).filter(|(g, m)| g != m).count();
+        assert_eq!(
+            wrong, 0,
+            "{how}: {wrong} of {len} words differ from the CPU model"
+        );
+    }
+    // A zero in any dimension dispatches nothing.
+    let out = storage_u32(&gpu, &vec![UNTOUCHED; 64], BufferUsage::None);
+    let group = gpu.device.create_bind_group(&BindGroupDescriptor {
+        label: "grid 3d",
+        layout: &p.get_bind_group_layout(0),
+        entries: &[BindGroupEntry::buffer(0, &out)],
+    });
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&p);
+        pass.set_bind_group(0, &group, &[]);
+        pass.dispatch_workgroups(2, 1, 0);
+        pass.dispatch_workgroups(0, 1, 1);
+    }
+    gpu.queue.submit(&[encoder.finish()]);
+    assert_eq!(out.read_back::<u32>().unwrap(), vec![UNTOUCHED; 64]);
+    assert!(gpu.take_uncaptured().is_empty());
+}
+
 const WRITE_ARGS: &str = "
 @group(0) @binding(0) var<storage, read_write> args: array<u32, 3>;
 @compute @workgroup_size(1)
@@ -243,7 +324,7 @@ fn dispatch_indirect_with_arguments_written_by_a_kernel() {
     let marker = pipeline(&gpu, MARK, None);
     // Offset 16 in the args buffer, to check the indirect offset too.
     let args = storage_u32(&gpu, &[0; 8], BufferUsage::Indirect);
-    let out = storage_u32(&gpu, &[0; 64], BufferUsage::None);
+    let out = storage_u32(&gpu, &[UNTOUCHED; 64], BufferUsage::None);
     let args_group = gpu.device.create_bind_group(&BindGroupDescriptor {
         label: "args",
         layout: &writer.get_bind_group_layout(0),
@@ -282,7 +363,7 @@ fn dispatch_indirect_with_arguments_written_by_a_kernel() {
     assert_eq!(args.read_back::<u32>().unwrap(), [3, 2, 1, 0, 3, 2, 1, 0]);
     let got: Vec<u32> = out.read_back().unwrap();
     // 3 x 2 workgroups of 4 invocations: 24 values, the rest untouched.
-    let mut expected = vec![0u32; 64];
+    let mut expected = vec![UNTOUCHED; 64];
     for y in 0..2 {
         for x in 0..3 {
             for l in 0..4 {

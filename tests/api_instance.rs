@@ -3,12 +3,14 @@
 //! limits and a label, a device request for a missing feature (a typed error, not a hang), adapter requests
 //! that match nothing (fallback, another backend) resolving without hanging.
 
+use dawn::dawn_sys as sys;
 use dawn::{
-    AdapterType, BackendType, BufferDescriptor, BufferUsage, DeviceDescriptor, ErrorFilter,
-    ErrorKind, FeatureName, Features, Instance, InstanceDescriptor, Limits, RequestAdapterOptions,
-    Toggles,
+    AdapterInfo, AdapterType, BackendType, BufferDescriptor, BufferUsage, DeviceDescriptor,
+    ErrorFilter, ErrorKind, FeatureName, Features, Instance, InstanceDescriptor, Limits,
+    RequestAdapterOptions, Toggles,
 };
 use dawn_suite::{Gpu, WAIT};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 /// `VK_VENDOR_ID_MESA` from `vulkan_core.h`: the PCI-style vendor id lavapipe reports.
@@ -89,8 +91,65 @@ fn adapter_info_on_vulkan() {
         "{info:?}"
     );
     assert!(info.subgroup_max_size.is_power_of_two(), "{info:?}");
-    // Asking again gives the same answer.
-    assert_eq!(adapter.info().unwrap(), info);
+    // Field by field what Dawn's C API reports for the same adapter.
+    assert_eq!(info, c_adapter_info(&adapter));
+}
+
+/// `wgpuAdapterGetInfo` read directly, without the crate's conversion.
+fn c_adapter_info(adapter: &dawn::Adapter) -> AdapterInfo {
+    /// A string view's text (`WGPU_STRLEN` marks a NUL-terminated one).
+    ///
+    /// # Safety
+    /// `view` is one Dawn filled, not yet freed.
+    unsafe fn text(view: sys::WGPUStringView) -> String {
+        if view.data.is_null() {
+            return String::new();
+        }
+        // SAFETY: Dawn's view: `length` bytes at `data`, or a NUL-terminated string.
+        let bytes = unsafe {
+            if view.length == sys::WGPU_STRLEN {
+                std::ffi::CStr::from_ptr(view.data).to_bytes()
+            } else {
+                std::slice::from_raw_parts(view.data.cast::<u8>(), view.length)
+            }
+        };
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+    let mut raw = sys::WGPUAdapterInfo::default();
+    // SAFETY: a live adapter and a struct for Dawn to fill; its strings are copied, then freed once.
+    unsafe {
+        let status = sys::wgpuAdapterGetInfo(adapter.as_raw(), &mut raw);
+        assert_eq!(status, sys::WGPUStatus_Success);
+        let info = AdapterInfo {
+            vendor: text(raw.vendor),
+            architecture: text(raw.architecture),
+            device: text(raw.device),
+            description: text(raw.description),
+            backend_type: BackendType(raw.backendType),
+            adapter_type: AdapterType(raw.adapterType),
+            vendor_id: raw.vendorID,
+            device_id: raw.deviceID,
+            subgroup_min_size: raw.subgroupMinSize,
+            subgroup_max_size: raw.subgroupMaxSize,
+        };
+        sys::wgpuAdapterInfoFreeMembers(raw);
+        info
+    }
+}
+
+/// `wgpuAdapterGetFeatures` read directly: the raw feature values.
+fn c_adapter_features(adapter: &dawn::Adapter) -> BTreeSet<u32> {
+    let mut raw = sys::WGPUSupportedFeatures::default();
+    // SAFETY: a live adapter and a struct for Dawn to fill, freed once.
+    unsafe {
+        sys::wgpuAdapterGetFeatures(adapter.as_raw(), &mut raw);
+        let list = std::slice::from_raw_parts(raw.features, raw.featureCount)
+            .iter()
+            .copied()
+            .collect();
+        sys::wgpuSupportedFeaturesFreeMembers(raw);
+        list
+    }
 }
 
 #[test]
@@ -156,11 +215,16 @@ fn adapter_features_and_display() {
         features.contains(FeatureName::TimestampQuery),
         "lavapipe offers timestamps: {features}"
     );
-    // has_feature agrees with the set for every known feature.
+    // The set and has_feature agree with Dawn's C API for every known feature.
+    let c_features = c_adapter_features(&adapter);
+    assert_eq!(
+        features.iter().map(|f| f.0).collect::<BTreeSet<u32>>(),
+        c_features
+    );
     for &(feature, name) in FeatureName::ALL {
         assert_eq!(
             adapter.has_feature(feature),
-            features.contains(feature),
+            c_features.contains(&feature.0),
             "{name}"
         );
     }
@@ -209,9 +273,22 @@ fn request_device_with_features_limits_and_label() {
         features.contains(FeatureName::ImplicitDeviceSynchronization),
         "{features}"
     );
-    // Not requested, so not enabled, though the adapter may offer it.
+    // Nothing else the adapter offers is enabled unless asked for (lavapipe offers ShaderF16, say), but for
+    // CoreFeaturesAndLimits, which Dawn enables on every core device.
+    let requested = [
+        FeatureName::TimestampQuery,
+        FeatureName::ImplicitDeviceSynchronization,
+        FeatureName::CoreFeaturesAndLimits,
+    ];
+    let unrequested: Vec<FeatureName> =
+        features.iter().filter(|f| !requested.contains(f)).collect();
     assert!(
-        !features.contains(FeatureName::ShaderF16) || adapter.has_feature(FeatureName::ShaderF16)
+        unrequested.is_empty(),
+        "enabled without a request: {unrequested:?}"
+    );
+    assert!(
+        adapter.features().len() > features.len(),
+        "the adapter offers more"
     );
     let got = device.limits();
     assert_eq!(got.max_buffer_size, limits.max_buffer_size);
@@ -369,15 +446,35 @@ fn instance_toggles() {
         },
     });
     assert_eq!(bad.unwrap_err().kind(), ErrorKind::InvalidUse);
+    let unsafe_apis = Toggles {
+        enabled: &["allow_unsafe_apis"],
+        disabled: &[],
+    };
     let instance = Instance::with_descriptor(&InstanceDescriptor {
-        toggles: Toggles {
-            enabled: &["allow_unsafe_apis"],
-            disabled: &[],
-        },
+        toggles: unsafe_apis,
     })
     .unwrap();
     let adapter = vulkan_adapter(&instance);
     assert_eq!(adapter.info().unwrap().backend_type, BackendType::Vulkan);
+    // The toggle does something: it exposes experimental features that a plain instance hides (on lavapipe
+    // ChromiumExperimentalTimestampQueryInsidePasses, HostMappedPointer and more).
+    let plain = Instance::new().unwrap();
+    let hidden = vulkan_adapter(&plain).features();
+    let exposed = adapter.features();
+    let extra: Vec<FeatureName> = exposed.iter().filter(|f| !hidden.contains(*f)).collect();
+    println!("allow_unsafe_apis exposes {extra:?}");
+    assert!(!extra.is_empty(), "allow_unsafe_apis exposed nothing");
+    assert!(hidden.iter().all(|f| exposed.contains(f)));
+    // The same toggle on the adapter request alone has the same effect.
+    let adapter_toggled = plain
+        .request_adapter(&RequestAdapterOptions {
+            toggles: unsafe_apis,
+            ..Default::default()
+        })
+        .wait_timeout(WAIT)
+        .unwrap()
+        .features();
+    assert_eq!(adapter_toggled, exposed);
     // Many instances may live together, and drop in any order.
     let second = Instance::new().unwrap();
     drop(instance);

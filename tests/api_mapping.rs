@@ -315,3 +315,42 @@ fn a_map_future_keeps_its_buffer_alive() {
         [10]
     );
 }
+
+#[test]
+fn maps_unmaps_and_dropped_maps_of_one_buffer_from_three_threads() {
+    let gpu = Gpu::new();
+    for round in 0..100u64 {
+        let b = gpu.readable_with(&[1, 2, 3, 4]);
+        std::thread::scope(|s| {
+            for t in 0..3u64 {
+                let b = &b;
+                s.spawn(move || {
+                    let mut x = t * 7919 + round;
+                    for i in 0..60 {
+                        x = x
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1_442_695_040_888_963_407);
+                        match (x >> 33) % 4 {
+                            0 | 1 => {
+                                // Ok, refused (another thread's map is pending or done: a validation
+                                // error), aborted (it unmapped first), or forgotten (the other threads
+                                // ran 16 maps before this wait read the outcome: InvalidUse); never a
+                                // timeout or an internal error (a stale map slot did that once).
+                                let r = b.map_async(MapMode::Read, ..).wait_timeout(WAIT);
+                                assert!(
+                                    r.is_ok()
+                                        || matches!(&r, Err(e) if matches!(e.kind(), ErrorKind::Validation | ErrorKind::MapFailed | ErrorKind::InvalidUse)),
+                                    "round {round}, thread {t}, step {i}: {r:?}"
+                                );
+                            }
+                            2 => {
+                                let _ = b.unmap();
+                            }
+                            _ => drop(b.map_async(MapMode::Read, ..)),
+                        }
+                    }
+                });
+            }
+        });
+    }
+}

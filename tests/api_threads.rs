@@ -196,15 +196,7 @@ fn objects_move_between_threads() {
         .unwrap();
     assert_eq!(out, input.iter().map(|x| x * 3 + 7).collect::<Vec<_>>());
     // A map started on one thread, waited on on another.
-    let readable = gpu
-        .device
-        .create_buffer(&dawn::BufferDescriptor {
-            label: "readable",
-            size: 16,
-            usage: BufferUsage::MapRead | BufferUsage::CopyDst,
-            mapped_at_creation: false,
-        })
-        .unwrap();
+    let readable = gpu.readable_with(&[41, 42, 43, 44]);
     let mut pending = readable.map_async(MapMode::Read, ..);
     std::thread::spawn(move || pending.wait_timeout(WAIT))
         .join()
@@ -216,7 +208,7 @@ fn objects_move_between_threads() {
             .unwrap()
             .typed::<u32>()
             .unwrap(),
-        [0; 4]
+        [41, 42, 43, 44]
     );
     readable.unmap().unwrap();
     assert!(gpu.take_uncaptured().is_empty());

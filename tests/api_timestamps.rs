@@ -1,12 +1,16 @@
 //! Timestamp queries: a compute pass over 16M floats (several iterations per element in the shader) with
 //! `timestamp_writes` at its beginning and end, resolved with `resolve_query_set` and read back: the GPU
 //! duration is positive and no longer than the wall-clock time around the submission; two timestamped
-//! passes in one encoder are ordered. Skipped with a note when the adapter lacks TimestampQuery.
+//! passes in one encoder are ordered; the device toggles the crate sets or lets through change what they
+//! should (`timestamp_quantization` off by default, so timestamps keep their low bits; `allow_unsafe_apis`
+//! unlocks `write_timestamp`). An adapter without TimestampQuery fails these tests (every adapter the
+//! suite targets has it), unless `DAWN_RS_ALLOW_MISSING=TimestampQuery` skips them visibly.
 
 use dawn::{
     BindGroupDescriptor, BindGroupEntry, Buffer, BufferDescriptor, BufferInitDescriptor,
-    BufferUsage, ComputePassDescriptor, ComputePipeline, ComputePipelineDescriptor, FeatureName,
-    PassTimestampWrites, QuerySet, QuerySetDescriptor, QueryType, ShaderModuleDescriptor,
+    BufferUsage, ComputePassDescriptor, ComputePipeline, ComputePipelineDescriptor, Device,
+    DeviceDescriptor, ErrorKind, FeatureName, Instance, PassTimestampWrites, QuerySet,
+    QuerySetDescriptor, QueryType, ShaderModuleDescriptor, Toggles,
 };
 use dawn_suite::{Gpu, WAIT};
 use std::time::Instant;
@@ -32,11 +36,8 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec
 
 fn gpu_with_timestamps() -> Option<Gpu> {
     let gpu = Gpu::new();
-    if !gpu.device.has_feature(FeatureName::TimestampQuery) {
-        println!("note: skipped, the adapter lacks TimestampQuery");
-        return None;
-    }
-    Some(gpu)
+    gpu.require_feature(FeatureName::TimestampQuery)
+        .then_some(gpu)
 }
 
 fn setup(gpu: &Gpu) -> (Buffer, ComputePipeline, dawn::BindGroup) {
@@ -232,4 +233,137 @@ fn timestamp_misuse_is_a_validation_error() {
         .unwrap_err();
     assert_eq!(error.kind(), dawn::ErrorKind::Validation);
     assert!(gpu.take_uncaptured().is_empty());
+}
+
+/// A device of a new instance with TimestampQuery and `toggles`; `None` (skipped) without the feature.
+fn timestamp_device(toggles: Toggles<'_>) -> Option<(Instance, Device)> {
+    let instance = Instance::new().unwrap();
+    let adapter = instance
+        .request_adapter(&Default::default())
+        .wait_timeout(WAIT)
+        .unwrap();
+    if !dawn_suite::require(
+        adapter.has_feature(FeatureName::TimestampQuery),
+        "TimestampQuery",
+    ) {
+        return None;
+    }
+    let device = adapter
+        .request_device(&DeviceDescriptor {
+            required_features: &[FeatureName::TimestampQuery],
+            toggles,
+            ..Default::default()
+        })
+        .wait_timeout(WAIT)
+        .unwrap();
+    Some((instance, device))
+}
+
+/// The timestamps of `passes` empty timed passes (two each), resolved and read back.
+fn empty_pass_timestamps(device: &Device, passes: u32) -> Vec<u64> {
+    let queries = device.create_query_set(&QuerySetDescriptor {
+        label: "empty passes",
+        ty: QueryType::Timestamp,
+        count: 2 * passes,
+    });
+    let resolved = device
+        .create_buffer(&BufferDescriptor {
+            label: "timestamps",
+            size: 16 * passes as u64,
+            usage: BufferUsage::QueryResolve | BufferUsage::CopySrc,
+            mapped_at_creation: false,
+        })
+        .unwrap();
+    let mut encoder = device.create_command_encoder(&Default::default());
+    for pass in 0..passes {
+        drop(encoder.begin_compute_pass(&ComputePassDescriptor {
+            label: "empty",
+            timestamp_writes: Some(PassTimestampWrites {
+                query_set: &queries,
+                beginning_of_pass_write_index: Some(2 * pass),
+                end_of_pass_write_index: Some(2 * pass + 1),
+            }),
+        }));
+    }
+    encoder.resolve_query_set(&queries, 0, 2 * passes, &resolved, 0);
+    device.queue().submit(&[encoder.finish()]);
+    resolved.read_back().unwrap()
+}
+
+/// Dawn's quantization keeps timestamps to multiples of 65,536 ns (`kTimestampQuantizationMask`).
+const QUANTUM: u64 = 1 << 16;
+
+#[test]
+fn timestamp_quantization_is_off_unless_enabled() {
+    // The crate's default: off, so the low bits are kept (16 timestamps all on the 65,536 ns grid by
+    // chance: about one in 2^256).
+    let Some((_instance, device)) = timestamp_device(Toggles::default()) else {
+        return;
+    };
+    let fine = empty_pass_timestamps(&device, 8);
+    println!("default: {fine:?}");
+    assert!(fine.iter().all(|&t| t > 0), "{fine:?}");
+    assert!(fine.iter().any(|t| t % QUANTUM != 0), "quantized: {fine:?}");
+    // Enabled on request, every timestamp lands on the grid.
+    let (_instance, device) = timestamp_device(Toggles {
+        enabled: &["timestamp_quantization"],
+        disabled: &[],
+    })
+    .unwrap();
+    let coarse = empty_pass_timestamps(&device, 8);
+    println!("quantized: {coarse:?}");
+    assert!(coarse.iter().any(|&t| t > 0), "{coarse:?}");
+    assert!(coarse.iter().all(|t| t % QUANTUM == 0), "{coarse:?}");
+}
+
+#[test]
+fn allow_unsafe_apis_unlocks_write_timestamp() {
+    let write_two = |device: &Device| {
+        let queries = device.create_query_set(&QuerySetDescriptor {
+            label: "encoder timestamps",
+            ty: QueryType::Timestamp,
+            count: 2,
+        });
+        let resolved = device
+            .create_buffer(&BufferDescriptor {
+                label: "timestamps",
+                size: 16,
+                usage: BufferUsage::QueryResolve | BufferUsage::CopySrc,
+                mapped_at_creation: false,
+            })
+            .unwrap();
+        let scratch = device
+            .create_buffer(&BufferDescriptor {
+                label: "between the timestamps",
+                size: 1 << 20,
+                usage: BufferUsage::CopyDst,
+                mapped_at_creation: false,
+            })
+            .unwrap();
+        let commands = device.scoped(|d| {
+            let mut encoder = d.create_command_encoder(&Default::default());
+            encoder.write_timestamp(&queries, 0);
+            encoder.clear_buffer(&scratch, 0, None);
+            encoder.write_timestamp(&queries, 1);
+            encoder.resolve_query_set(&queries, 0, 2, &resolved, 0);
+            encoder.finish()
+        });
+        commands.map(|c| {
+            device.queue().submit(&[c]);
+            resolved.read_back::<u64>().unwrap()
+        })
+    };
+    let Some((_instance, plain)) = timestamp_device(Toggles::default()) else {
+        return;
+    };
+    let error = write_two(&plain).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Validation, "{error}");
+    assert!(error.message().contains("allow_unsafe_apis"), "{error}");
+    let (_instance, unsafe_apis) = timestamp_device(Toggles {
+        enabled: &["allow_unsafe_apis"],
+        disabled: &[],
+    })
+    .unwrap();
+    let ts = write_two(&unsafe_apis).expect("write_timestamp with allow_unsafe_apis");
+    assert!(ts[0] > 0 && ts[1] >= ts[0], "{ts:?}");
 }

@@ -10,24 +10,12 @@ const T: Duration = Duration::from_secs(30);
 /// The tests below count process-wide threads: one at a time.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Threads of this process named like the instance's event pump.
-fn pump_threads() -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .map(|tasks| {
-            tasks
-                .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
-                .filter(|name| name.trim() == "dawn-event-pump")
-                .count()
-        })
-        .unwrap_or(0)
-}
-
 fn wait_for_no_pump_thread() -> usize {
     let start = Instant::now();
-    while pump_threads() > 0 && start.elapsed() < Duration::from_secs(10) {
+    while dawn_suite::event_pump_threads() > 0 && start.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    pump_threads()
+    dawn_suite::event_pump_threads()
 }
 
 /// Found by `tests/reliability_leaks.rs` under fuzzer sequences: a `Pending` dropped before it resolved
@@ -152,7 +140,7 @@ fn dropped_lost_future_starts_no_pump_thread() {
     drop(lost);
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(
-        pump_threads(),
+        dawn_suite::event_pump_threads(),
         0,
         "a pump thread runs for a dropped lost future"
     );
@@ -236,7 +224,7 @@ fn destroy_under_two_threads<P: Send>(
 /// Found by the threaded fuzzer: `device.destroy()` on one thread while others create buffers, bind groups
 /// or submit crashed the process (SIGSEGV in Dawn's `vulkan::Buffer::Initialize`, abort in
 /// `DescriptorSetAllocator`), or spun forever (Dawn's destroy against an `unmap` of a buffer mapped at
-/// creation). Fix (dawn/src/device.rs `DeviceShared::destroy_gate`): destroy and force_loss hold a gate
+/// creation). Fix (dawn/src/device/lifecycle.rs, the destroy gate): destroy and force_loss hold a gate
 /// exclusively; object creation, submit and write_buffer hold it shared; map, unmap and buffer destroy
 /// call Dawn only while no destroy is in progress, and a destroy waits for those already in Dawn
 /// (`DeviceShared::wait_for_buffer_calls`).
@@ -445,7 +433,7 @@ fn objects_keep_their_device_alive() {
 /// Found by the threaded fuzzer: `Buffer::unmap`/`destroy`/`map_async` held the buffer's map-state lock
 /// while calling Dawn (which takes Dawn's device lock), and the map callback, which Dawn runs holding that
 /// device lock inside another thread's wait, takes the map-state lock: a lock-order deadlock. Fix
-/// (dawn/src/buffer.rs, now dawn/src/buffer_mapping.rs): no lock is held across a Dawn call; one buffer's
+/// (dawn/src/buffer.rs, now dawn/src/buffer/mapping.rs): no lock is held across a Dawn call; one buffer's
 /// calls are serialized by the phase of its atomic mapping word, which the callback only updates.
 #[test]
 fn map_unmap_from_several_threads_does_not_deadlock() {
@@ -474,10 +462,14 @@ fn map_unmap_from_several_threads_does_not_deadlock() {
                     let b = &buffers[i % buffers.len()];
                     let mut pending = b.map_async(MapMode::Read, ..);
                     // Some waits complete other threads' maps (their callbacks run here).
+                    // Ok, refused (another thread's map is pending or done: Validation), aborted (another
+                    // thread unmapped first), or forgotten (16 later maps of the buffer started before this
+                    // wait: InvalidUse); a timeout is a hang, an internal error a broken mapping state.
                     let r = pending.wait_timeout(T);
                     assert!(
-                        !matches!(&r, Err(e) if e.kind() == ErrorKind::Timeout),
-                        "a map hung"
+                        matches!(&r, Ok(()))
+                            || matches!(&r, Err(e) if matches!(e.kind(), ErrorKind::Validation | ErrorKind::InvalidUse | ErrorKind::MapFailed)),
+                        "{r:?}"
                     );
                     if let Ok(view) = b.get_mapped_range(..) {
                         assert_eq!(view.len(), 64);
@@ -502,7 +494,7 @@ fn map_unmap_from_several_threads_does_not_deadlock() {
 /// the buffer's phase to mapped, so a wait on another thread could return `Ok` while the phase was still
 /// pending, and the view that followed was refused ("the buffer is not mapped"). It takes a callback that
 /// runs on another thread than the waiter: here a thread processes the instance's events in a loop.
-/// Fix (dawn/src/buffer_mapping.rs): the callback's outcome, tagged with the map's token, is itself what
+/// Fix (dawn/src/buffer/map_state.rs): the callback's outcome, tagged with the map's token, is itself what
 /// makes the buffer mapped, so a successful wait implies a mapped buffer.
 #[test]
 fn a_successful_wait_always_finds_the_buffer_mapped() {
@@ -622,52 +614,6 @@ fn error_scopes_of_two_threads_interleave() {
     pop_tx.send(()).unwrap();
     let theirs = other.join().unwrap().expect_err("thread B's error");
     assert!(theirs.message().contains("thread-b-bad"), "{theirs}");
-}
-
-/// Found on an H100: a test that failed left a `Pending` map to the event pump; at process exit the pump's
-/// callback dropped the last `Device` (Dawn then ran `vkDestroyDevice`) while `exit()` tore the NVIDIA
-/// driver down: `free(): invalid pointer`, SIGABRT. Fix (dawn/src/instance.rs `exit_fence`): once the
-/// process exits, the pump never enters Dawn again. This runs the scenario in a child process (this test
-/// binary, re-entered through an environment variable) and checks that it exits cleanly.
-#[test]
-fn exit_while_the_pump_completes_work() {
-    if std::env::var_os("DAWN_RS_EXIT_CHILD").is_some() {
-        let instance = Instance::new().expect("instance");
-        let device = request_device(&instance);
-        let buffer = device
-            .create_buffer(&BufferDescriptor {
-                label: "read at exit",
-                size: 1 << 20,
-                usage: BufferUsage::MapRead | BufferUsage::CopyDst,
-                mapped_at_creation: false,
-            })
-            .expect("buffer");
-        let mut encoder = device.create_command_encoder(&Default::default());
-        encoder.clear_buffer(&buffer, 0, None);
-        device.queue().submit(&[encoder.finish()]);
-        // The map's callback now holds the last references to the buffer and the device.
-        drop(buffer.map_async(MapMode::Read, ..));
-        drop((buffer, device, instance));
-        std::process::exit(0);
-    }
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    for _ in 0..5 {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "exit_while_the_pump_completes_work",
-                "--nocapture",
-            ])
-            .env("DAWN_RS_EXIT_CHILD", "1")
-            .output()
-            .expect("running the child");
-        assert!(
-            out.status.success(),
-            "the child did not exit cleanly ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
 }
 
 /// Found while stressing teardown: adapter requests made at once from several threads on a new instance

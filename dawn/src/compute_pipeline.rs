@@ -2,9 +2,7 @@
 
 use crate::future::{self, Pending, Slot, callback_info};
 use crate::handle::{Child, device_child};
-use crate::{
-    BindGroupLayout, Device, Error, ErrorKind, PipelineLayout, Result, ShaderModule, string,
-};
+use crate::{BindGroupLayout, Device, PipelineLayout, Result, ShaderModule, string};
 use dawn_sys as sys;
 use std::ffi::c_void;
 
@@ -140,21 +138,9 @@ unsafe extern "C" fn on_pipeline(
     // is ours.
     unsafe {
         future::complete::<ComputePipeline>(userdata1, || {
-            let message = string::to_string(message);
-            match status {
-                sys::WGPUCreatePipelineAsyncStatus_Success => {
-                    ComputePipeline::adopt(pipeline, device).ok_or_else(|| {
-                        Error::new(ErrorKind::Internal, "Dawn returned a null pipeline")
-                    })
-                }
-                sys::WGPUCreatePipelineAsyncStatus_ValidationError => {
-                    Err(Error::new(ErrorKind::Validation, message))
-                }
-                sys::WGPUCreatePipelineAsyncStatus_CallbackCancelled => {
-                    Err(future::cancelled(message))
-                }
-                _ => Err(Error::new(ErrorKind::Internal, message)),
-            }
+            future::pipeline_result(status, string::to_string(message), || {
+                ComputePipeline::adopt(pipeline, device)
+            })
         })
     }
 }

@@ -76,6 +76,25 @@ pub(crate) fn cancelled(message: String) -> Error {
     Error::new(ErrorKind::Cancelled, message)
 }
 
+/// What a pipeline-creation callback reports (`wgpuDeviceCreate*PipelineAsync`): the pipeline `adopt`
+/// wraps, or Dawn's error with its message.
+pub(crate) fn pipeline_result<P>(
+    status: sys::WGPUCreatePipelineAsyncStatus,
+    message: String,
+    adopt: impl FnOnce() -> Option<P>,
+) -> Result<P> {
+    match status {
+        sys::WGPUCreatePipelineAsyncStatus_Success => {
+            adopt().ok_or_else(|| Error::new(ErrorKind::Internal, "Dawn returned a null pipeline"))
+        }
+        sys::WGPUCreatePipelineAsyncStatus_ValidationError => {
+            Err(Error::new(ErrorKind::Validation, message))
+        }
+        sys::WGPUCreatePipelineAsyncStatus_CallbackCancelled => Err(cancelled(message)),
+        _ => Err(Error::new(ErrorKind::Internal, message)),
+    }
+}
+
 /// Fills in the `*CallbackInfo` struct every `webgpu.h` async call takes, for a callback that completes
 /// `slot`: mode `AllowProcessEvents` (callbacks run inside waits on their future, or `process_events`).
 macro_rules! callback_info {

@@ -135,11 +135,13 @@ impl MapState {
     }
 
     /// Drives the latest map's callback, still due after an unmap (Dawn aborted the map but has not
-    /// reported it yet), so that the next map may take the ring.
+    /// reported it yet), so that the next map may take the ring. Returns as soon as the word is no longer
+    /// `word`: another thread got there first (its map may since have overwritten this one's ring slot, so
+    /// the caller must look at the word again rather than wait for this token's outcome).
     #[cold]
     fn finish_due_callback(&self, buffer: &Buffer, word: u64) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.state.callback_done(word) {
+        while self.state.load() == word && !self.state.callback_done(word) {
             let id = self.future.load(Acquire);
             buffer
                 .device()

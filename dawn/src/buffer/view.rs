@@ -36,13 +36,20 @@ impl MappedBytes<'_> {
     }
 }
 
-/// `bytes` as `T`s (the length must be a multiple of `size_of::<T>()`, the start aligned for `T`).
+/// `bytes` as `T`s (the length must be a multiple of `size_of::<T>()`, the start aligned for `T`). No bytes
+/// are no `T`s, whatever their address (an empty range's slice is `&[]`, aligned for `u8` only).
 pub(crate) fn typed_slice<T: bytemuck::Pod>(bytes: &[u8]) -> Result<&[T]> {
+    if bytes.is_empty() {
+        return Ok(&[]);
+    }
     bytemuck::try_cast_slice(bytes).map_err(|e| cast_error::<T>(e))
 }
 
 /// `bytes` as mutable `T`s (as [`typed_slice`]).
 pub(crate) fn typed_slice_mut<T: bytemuck::Pod>(bytes: &mut [u8]) -> Result<&mut [T]> {
+    if bytes.is_empty() {
+        return Ok(&mut []);
+    }
     bytemuck::try_cast_slice_mut(bytes).map_err(|e| cast_error::<T>(e))
 }
 

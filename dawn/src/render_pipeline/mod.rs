@@ -12,9 +12,7 @@ pub use state::{
 use crate::compute_pipeline::constant_entries;
 use crate::future::{self, Pending, Slot, callback_info};
 use crate::handle::{Child, device_child};
-use crate::{
-    BindGroupLayout, Device, Error, ErrorKind, PipelineLayout, Result, TextureFormat, string,
-};
+use crate::{BindGroupLayout, Device, PipelineLayout, Result, TextureFormat, string};
 use dawn_sys as sys;
 use std::ffi::c_void;
 
@@ -224,21 +222,9 @@ unsafe extern "C" fn on_pipeline(
     // is ours.
     unsafe {
         future::complete::<RenderPipeline>(userdata1, || {
-            let message = string::to_string(message);
-            match status {
-                sys::WGPUCreatePipelineAsyncStatus_Success => {
-                    RenderPipeline::adopt(pipeline, device).ok_or_else(|| {
-                        Error::new(ErrorKind::Internal, "Dawn returned a null pipeline")
-                    })
-                }
-                sys::WGPUCreatePipelineAsyncStatus_ValidationError => {
-                    Err(Error::new(ErrorKind::Validation, message))
-                }
-                sys::WGPUCreatePipelineAsyncStatus_CallbackCancelled => {
-                    Err(future::cancelled(message))
-                }
-                _ => Err(Error::new(ErrorKind::Internal, message)),
-            }
+            future::pipeline_result(status, string::to_string(message), || {
+                RenderPipeline::adopt(pipeline, device)
+            })
         })
     }
 }
