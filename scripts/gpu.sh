@@ -8,8 +8,9 @@
 #                            carried in .gl/, puts the packed files back at their absolute paths, and prints the
 #                            environment to `eval` (LD_LIBRARY_PATH, XDG_RUNTIME_DIR)
 #
-# Then, there: `eval "$(bash scripts/gpu.sh setup)"; bash scripts/soak.sh --bins .gpu/bins --jobs 8`, or run
-# .gpu/examples/* directly.
+# Then, there: `eval "$(bash scripts/gpu.sh setup)"; bash scripts/soak.sh --bins .gpu/bins --jobs 8
+# --skip consumer_crate,dawn_dir,kit`, or run .gpu/examples/* directly. (Those three test the packaging: they
+# run cargo or pip, which the GPU machine lacks.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -41,6 +42,7 @@ for line in sys.stdin:
     find -L "$root/third_party/dawn" -name libwgpu_native.so >>.gpu/absolute
     tar -cPhf - -T .gpu/absolute | xz -T0 -6 >.gpu/absolute.tar.xz
     echo "$root" >.gpu/root
+    echo "$root/$(dirname "$(dirname "$lib")")" >.gpu/kit
     # Compressed, to stay well inside what a run may carry.
     tar -cf - -C .gpu bins examples lib | xz -T0 -6 >.gpu/pack.tar.xz
     rm -rf .gpu/bins .gpu/examples .gpu/lib
@@ -56,6 +58,10 @@ for line in sys.stdin:
       ln -s "$root" "$built"
     fi
     xz -dc .gpu/absolute.tar.xz | tar -xPf -
+    # The kit's library where the build found it (the loader tests open it there).
+    kit=$(cat .gpu/kit)
+    mkdir -p "$kit/lib"
+    [ -e "$kit/lib/libwebgpu_dawn.so" ] || ln -s "$root/.gpu/lib/libwebgpu_dawn.so" "$kit/lib/"
     mkdir -p /tmp/xdg
     echo "export DAWN_LIB=$root/.gpu/lib/libwebgpu_dawn.so LD_LIBRARY_PATH=$root/.gpu/lib:\${LD_LIBRARY_PATH:-} XDG_RUNTIME_DIR=/tmp/xdg"
     ;;

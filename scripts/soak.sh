@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Soak: runs every test binary of the suite N times, each run with the default test threads and a timeout,
-# on whatever adapter is present, and prints a table: binary, runs, passed, failed, hung, crashed.
+# on whatever adapter is present, and prints a table: binary, runs, passed, failed, hung, crashed, mean seconds a run.
 #
 #   scripts/soak.sh [--runs N] [--timeout SECONDS] [--jobs J] [--bins DIR] [--only NAME[,...]]
 #                   [--skip NAME[,...]] [--logs DIR]
@@ -88,8 +88,9 @@ backtraces() {
 
 # Soaks one binary; leaves its table row in $logs/NAME.row and says how it went.
 soak_one() {
-  local exe=$1 name passed=0 failed=0 hung=0 crashed=0 run log pid deadline rc
+  local exe=$1 name passed=0 failed=0 hung=0 crashed=0 run log pid deadline rc started
   name=$(name_of "$exe")
+  started=$(date +%s.%N)
   for run in $(seq 1 "$runs"); do
     log="$logs/$name.$run.log"
     "$exe" >"$log" 2>&1 &
@@ -118,7 +119,10 @@ soak_one() {
       failed=$((failed + 1))
     fi
   done
-  printf '| %s | %d | %d | %d | %d | %d |\n' "$name" "$runs" "$passed" "$failed" "$hung" "$crashed" >"$logs/$name.row"
+  # Mean wall seconds a run, to balance soaks split across machines or calls.
+  local mean
+  mean=$(awk -v a="$started" -v b="$(date +%s.%N)" -v n="$runs" 'BEGIN { printf "%.1f", (b - a) / n }')
+  printf '| %s | %d | %d | %d | %d | %d | %s |\n' "$name" "$runs" "$passed" "$failed" "$hung" "$crashed" "$mean" >"$logs/$name.row"
   printf 'soak: %-28s %d/%d passed (%d failed, %d hung, %d crashed)\n' "$name" "$passed" "$runs" "$failed" "$hung" "$crashed" >&2
 }
 
@@ -138,7 +142,7 @@ for exe in $list; do
 done
 wait
 {
-  printf '| binary | runs | passed | failed | hung | crashed |\n|---|---:|---:|---:|---:|---:|\n'
+  printf '| binary | runs | passed | failed | hung | crashed | s/run |\n|---|---:|---:|---:|---:|---:|---:|\n'
   cat "$logs"/*.row
 } >"$logs/table.md"
 cat "$logs/table.md"

@@ -61,7 +61,12 @@ fn render_workloads() {
     let gpu = Gpu::new();
     for samples in [1, 4] {
         let pixels = scenes::triangle(&gpu.device, TextureFormat::RGBA8Unorm, samples).unwrap();
-        assert_eq!(pixels[..4], [0, 128, 255, 255]);
+        // The clear's green is 0.5: 127.5 rounds either way (NVIDIA 127, lavapipe 128).
+        assert!(
+            matches!(pixels[..4], [0, 127 | 128, 255, 255]),
+            "{samples}x corner: {:?}",
+            &pixels[..4]
+        );
     }
     scenes::mandelbrot(&gpu.device, 64, 32).unwrap();
 

@@ -89,7 +89,8 @@ impl MapOp {
             (Cos, F32) => "cos(x0)",
             (Tanh, F32) => "tanh_(x0)",
             (Sigmoid, F32) => "sigmoid_(x0)",
-            (Relu, F32) => "select(x0, 0.0, x0 <= 0.0)",
+            // NVIDIA's compiler turns a compare-and-select into fmax, which drops NaN: test the bits.
+            (Relu, F32) => "select(max(x0, 0.0), x0, is_nan(x0))",
             (Relu, I32) => "max(x0, 0i)",
             (Relu, U32) => "x0",
             (GeluTanh, F32) => {
