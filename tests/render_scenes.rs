@@ -193,10 +193,10 @@ fn triangle_with_4x_msaa_resolves_to_the_mean_of_its_samples() {
             let colors: Vec<[f64; 3]> = points
                 .map(|s| color_at([x as f64 + s[0], y as f64 + s[1]]).map(|c| (c * 255.0).round()))
                 .collect();
-            for ch in 0..3 {
+            for (ch, &background) in clear.iter().enumerate() {
                 let lowest = colors.iter().map(|c| c[ch]).fold(f64::MAX, f64::min);
                 let highest = colors.iter().map(|c| c[ch]).fold(f64::MIN, f64::max);
-                let mix = |c: f64| k * c + (1.0 - k) * clear[ch];
+                let mix = |c: f64| k * c + (1.0 - k) * background;
                 let got = resolved[at + ch] as f64;
                 assert!(
                     got >= mix(lowest) - 1.0 && got <= mix(highest) + 1.0,
