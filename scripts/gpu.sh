@@ -42,7 +42,6 @@ for line in sys.stdin:
     find -L "$root/third_party/dawn" -name libwgpu_native.so >>.gpu/absolute
     tar -cPhf - -T .gpu/absolute | xz -T0 -6 >.gpu/absolute.tar.xz
     echo "$root" >.gpu/root
-    echo "$root/$(dirname "$(dirname "$lib")")" >.gpu/kit
     # Compressed, to stay well inside what a run may carry.
     tar -cf - -C .gpu bins examples lib | xz -T0 -6 >.gpu/pack.tar.xz
     rm -rf .gpu/bins .gpu/examples .gpu/lib
@@ -59,9 +58,8 @@ for line in sys.stdin:
     fi
     xz -dc .gpu/absolute.tar.xz | tar -xPf -
     # The kit's library where the build found it (the loader tests open it there).
-    kit=$(cat .gpu/kit)
-    mkdir -p "$kit/lib"
-    [ -e "$kit/lib/libwebgpu_dawn.so" ] || ln -s "$root/.gpu/lib/libwebgpu_dawn.so" "$kit/lib/"
+    mkdir -p "$built/third_party/dawn/lib"
+    [ -e "$built/third_party/dawn/lib/libwebgpu_dawn.so" ] || ln -s "$root/.gpu/lib/libwebgpu_dawn.so" "$built/third_party/dawn/lib/"
     mkdir -p /tmp/xdg
     echo "export DAWN_LIB=$root/.gpu/lib/libwebgpu_dawn.so LD_LIBRARY_PATH=$root/.gpu/lib:\${LD_LIBRARY_PATH:-} XDG_RUNTIME_DIR=/tmp/xdg"
     ;;
