@@ -13,6 +13,12 @@
 #
 #   scripts/soak.sh --pack DIR   builds the release test binaries (stripped) and copies them into DIR
 #
+# Each binary's row is rewritten after every run, so a soak cut short (a time limit, a lost machine) still
+# reports the runs that finished.
+#
+#   scripts/soak.sh --merge DIR...   one table from the rows of several soaks' --logs dirs (a soak split across
+#                                    calls or machines, or one binary soaked by several soaks at once)
+#
 # Exit status: 0 when every run passed, 1 otherwise.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +31,7 @@ only=""
 skip=""
 logs="target/soak"
 pack=""
+merge=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
@@ -35,9 +42,40 @@ while [ $# -gt 0 ]; do
     --skip) skip="$2"; shift 2 ;;
     --logs) logs="$2"; shift 2 ;;
     --pack) pack="$2"; shift 2 ;;
-    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    --merge) shift; merge="$*"; break ;;
+    *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
+
+# Prints the table of the rows in the given files, one row a binary (rows of one binary summed).
+table() {
+  printf '| binary | runs | passed | failed | hung | crashed | s/run |\n|---|---:|---:|---:|---:|---:|---:|\n'
+  awk -F'|' '{
+      name = $2; gsub(/ /, "", name)
+      if (!(name in runs)) order[++n] = name
+      runs[name] += $3; passed[name] += $4; failed[name] += $5; hung[name] += $6; crashed[name] += $7
+      seconds[name] += $3 * $8
+    } END {
+      for (i = 1; i <= n; i++) {
+        b = order[i]
+        printf "| %s | %d | %d | %d | %d | %d | %.1f |\n", b, runs[b], passed[b], failed[b], hung[b], crashed[b], seconds[b] / runs[b]
+      }
+    }' "$@" | sort
+}
+
+# Exit status 0 when every row of the table on stdin has passed = runs.
+all_passed() { awk -F'|' 'NR > 2 && $3 != $4 { bad = 1 } END { exit bad }'; }
+
+if [ -n "$merge" ]; then
+  # shellcheck disable=SC2086
+  rows=$(for dir in $merge; do ls "$dir"/*.row; done)
+  # shellcheck disable=SC2086
+  merged=$(table $rows)
+  echo "$merged"
+  all_passed <<<"$merged"
+  exit
+fi
+
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/dawn-rs-runtime}"
 mkdir -p "$XDG_RUNTIME_DIR" "$logs"
 
@@ -86,13 +124,20 @@ backtraces() {
   echo "(no gdb or cuda-gdb for backtraces)" >>"$2"
 }
 
-# Soaks one binary; leaves its table row in $logs/NAME.row and says how it went.
+# Writes $logs/NAME.row: name, runs, passed, failed, hung, crashed, mean wall seconds a run.
+write_row() {
+  local name=$1 done=$2 passed=$3 failed=$4 hung=$5 crashed=$6 seconds=$7
+  printf '| %s | %d | %d | %d | %d | %d | %s |\n' "$name" "$done" "$passed" "$failed" "$hung" "$crashed" \
+    "$(awk -v s="$seconds" -v n="$done" 'BEGIN { printf "%.1f", s / n }')" >"$logs/$name.row"
+}
+
+# Soaks one binary; keeps its table row in $logs/NAME.row up to date and says how it went.
 soak_one() {
-  local exe=$1 name passed=0 failed=0 hung=0 crashed=0 run log pid deadline rc started
+  local exe=$1 name passed=0 failed=0 hung=0 crashed=0 run log pid deadline rc started seconds=0
   name=$(name_of "$exe")
-  started=$(date +%s.%N)
   for run in $(seq 1 "$runs"); do
     log="$logs/$name.$run.log"
+    started=$(date +%s.%N)
     "$exe" >"$log" 2>&1 &
     pid=$!
     deadline=$((SECONDS + timeout))
@@ -105,24 +150,22 @@ soak_one() {
       kill -9 "$pid" 2>/dev/null
       wait "$pid" 2>/dev/null
       hung=$((hung + 1))
-      continue
-    fi
-    wait "$pid"
-    rc=$?
-    if [ $rc -eq 0 ]; then
-      passed=$((passed + 1))
-      rm -f "$log"
-    elif [ $rc -gt 128 ]; then
-      echo "=== killed by signal $((rc - 128)) ===" >>"$log"
-      crashed=$((crashed + 1))
     else
-      failed=$((failed + 1))
+      wait "$pid"
+      rc=$?
+      if [ $rc -eq 0 ]; then
+        passed=$((passed + 1))
+        rm -f "$log"
+      elif [ $rc -gt 128 ]; then
+        echo "=== killed by signal $((rc - 128)) ===" >>"$log"
+        crashed=$((crashed + 1))
+      else
+        failed=$((failed + 1))
+      fi
     fi
+    seconds=$(awk -v s="$seconds" -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { print s + b - a }')
+    write_row "$name" "$run" "$passed" "$failed" "$hung" "$crashed" "$seconds"
   done
-  # Mean wall seconds a run, to balance soaks split across machines or calls.
-  local mean
-  mean=$(awk -v a="$started" -v b="$(date +%s.%N)" -v n="$runs" 'BEGIN { printf "%.1f", (b - a) / n }')
-  printf '| %s | %d | %d | %d | %d | %d | %s |\n' "$name" "$runs" "$passed" "$failed" "$hung" "$crashed" "$mean" >"$logs/$name.row"
   printf 'soak: %-28s %d/%d passed (%d failed, %d hung, %d crashed)\n' "$name" "$passed" "$runs" "$failed" "$hung" "$crashed" >&2
 }
 
@@ -141,10 +184,6 @@ for exe in $list; do
   soak_one "$exe" &
 done
 wait
-{
-  printf '| binary | runs | passed | failed | hung | crashed | s/run |\n|---|---:|---:|---:|---:|---:|---:|\n'
-  cat "$logs"/*.row
-} >"$logs/table.md"
+table "$logs"/*.row >"$logs/table.md"
 cat "$logs/table.md"
-# Every run passed when every row has passed = runs.
-awk -F'|' 'NR > 2 && $3 != $4 { bad = 1 } END { exit bad }' "$logs/table.md"
+all_passed <"$logs/table.md"

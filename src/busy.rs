@@ -33,8 +33,8 @@ pub fn lcg(x: u32, iters: u64) -> u32 {
     crate::lcg_rounds(x, iters)
 }
 
-/// How many busy dispatches keep this device busy for `BUSY_AT_LEAST` (doubling until one run takes that
-/// long; measured once per test process). A fast GPU needs hundreds, lavapipe one or two.
+/// How many busy dispatches keep this device busy for `BUSY_AT_LEAST` ([`repeats_lasting`]; measured once
+/// per test process). A fast GPU needs hundreds, lavapipe one or two.
 pub fn busy_repeats(gpu: &Gpu) -> u32 {
     static REPEATS: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     *REPEATS.get_or_init(|| {
@@ -45,8 +45,7 @@ pub fn busy_repeats(gpu: &Gpu) -> u32 {
             .wait_timeout(WAIT)
             .unwrap();
         drop(data);
-        let mut repeats = 1;
-        loop {
+        repeats_lasting(BUSY_AT_LEAST, 1 << 16, |repeats| {
             let (data, submitted) = submit_busy(gpu, repeats);
             gpu.queue
                 .on_submitted_work_done()
@@ -54,12 +53,21 @@ pub fn busy_repeats(gpu: &Gpu) -> u32 {
                 .unwrap();
             drop(data);
             // Only the dispatches count, not the setup before them.
-            if submitted.elapsed() >= BUSY_AT_LEAST || repeats >= 1 << 16 {
-                return repeats;
-            }
-            repeats *= 2;
-        }
+            submitted.elapsed()
+        })
     })
+}
+
+/// The smallest power of two `n` (up to `max`) for which `run(n)`, the wall time of `n` units of GPU work,
+/// reaches `at_least` three times in a row. A time measured while this thread waited for a CPU (a loaded
+/// machine: the soak runs many test binaries at once) is longer than the work, and one such reading
+/// would leave the work too short for every test of the process; the shortest of three is seldom off.
+pub fn repeats_lasting(at_least: Duration, max: u32, mut run: impl FnMut(u32) -> Duration) -> u32 {
+    let mut n = 1;
+    while n < max && !(0..3).all(|_| run(n) >= at_least) {
+        n *= 2;
+    }
+    n
 }
 
 /// Attempts a caller makes at busy work that is still running when it looks (`submit_busy_work`).

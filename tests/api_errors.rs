@@ -287,10 +287,17 @@ fn buffer_over_max_buffer_size() {
 #[test]
 fn use_after_device_destroy() {
     let gpu = Gpu::new();
-    // Busy, so that its map is still in flight at the destroy.
-    let readable = gpu.busy_readable(&[1, 2, 3, 4]);
-    let mut pending_at_destroy = readable.map_async(MapMode::Read, ..);
     let other = gpu.buffer(16, BufferUsage::MapRead | BufferUsage::CopyDst);
+    // Busy, so that its map is still in flight at the destroy (made again if a loaded machine let the
+    // work end before the map was even looked at).
+    let (readable, mut pending_at_destroy) = (0..dawn_suite::busy::BUSY_ATTEMPTS)
+        .map(|_| {
+            let readable = gpu.busy_readable(&[1, 2, 3, 4]);
+            let map = readable.map_async(MapMode::Read, ..);
+            (readable, map)
+        })
+        .find(|(_, map)| !map.is_ready())
+        .expect("the map was never pending");
     gpu.device.destroy().unwrap();
     assert!(gpu.device.is_lost());
     let info = gpu.device.lost().wait_timeout(WAIT).unwrap();

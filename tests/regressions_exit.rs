@@ -2,6 +2,7 @@
 //! `wgpuInstanceWaitAny` to see the event pump's calls into Dawn.
 
 use dawn::*;
+use dawn_suite::busy::repeats_lasting;
 use std::time::{Duration, Instant};
 
 const T: Duration = Duration::from_secs(30);
@@ -169,17 +170,13 @@ mod exit_child {
             device.queue().submit(&[encoder.finish()]);
         };
         // As many dispatches as keep this device busy for a second past the exit.
-        let mut dispatches = 1;
-        loop {
+        let dispatches = repeats_lasting(Duration::from_secs(1), 1 << 16, |dispatches| {
             let t = Instant::now();
             submit(dispatches);
             let mut done = device.queue().on_submitted_work_done();
             done.wait_timeout(T).expect("calibration");
-            if t.elapsed() >= Duration::from_secs(1) || dispatches >= 1 << 16 {
-                break;
-            }
-            dispatches *= 2;
-        }
+            t.elapsed()
+        });
         submit(dispatches);
         // Left to the pump: the map's callback holds the last reference to the buffer's mapping state, and
         // the work-done callback one to the device's. The device itself stays alive (a handle is leaked),

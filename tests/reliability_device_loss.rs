@@ -5,6 +5,7 @@
 //! (every wait has a timeout) and a new device from the same instance works.
 
 use dawn::*;
+use dawn_suite::busy::repeats_lasting;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -143,19 +144,15 @@ fn force_loss_in_the_middle_of_work() {
     };
     // As many dispatches per submit as keep this device busy for 300 ms (one on lavapipe, hundreds on a
     // fast GPU), so that the work is still running when the device is lost.
-    let mut dispatches = 1;
-    loop {
+    let dispatches = repeats_lasting(Duration::from_millis(300), 1 << 20, |dispatches| {
         let t = Instant::now();
         submit_slow(dispatches);
         queue
             .on_submitted_work_done()
             .wait_timeout(T)
             .expect("calibration");
-        if t.elapsed() >= Duration::from_millis(300) || dispatches >= 1 << 20 {
-            break;
-        }
-        dispatches *= 2;
-    }
+        t.elapsed()
+    });
     for _ in 0..4 {
         submit_slow(dispatches);
     }

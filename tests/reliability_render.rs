@@ -214,13 +214,14 @@ fn render_workloads() {
     drop((copy_view, copy, target, async_pipeline, image, module));
 }
 
-/// Rounds for about 3 s, each on a new device: two threads record render passes (and bundles) and
-/// submit them, while this thread calls `destroy` until it goes ahead (refused while either records).
+/// Rounds for about 3 s (at least two, however slow the machine), each on a new device: two threads record
+/// render passes (and bundles) and submit them, while this thread calls `destroy` until it goes ahead
+/// (refused while either records).
 fn destroy_races_render_passes() {
     let instance = Instance::new().unwrap();
     let (start, mut rounds, mut refusals) = (Instant::now(), 0u64, 0u64);
     let after_loss = Arc::new(AtomicU64::new(0));
-    while start.elapsed() < Duration::from_secs(3) {
+    while rounds < 2 || start.elapsed() < Duration::from_secs(3) {
         rounds += 1;
         let adapter = instance
             .request_adapter(&Default::default())
@@ -338,7 +339,6 @@ fn destroy_races_render_passes() {
          while an encoder recorded; {} calls after the loss)",
         after_loss.load(Ordering::Relaxed)
     );
-    assert!(rounds >= 2, "only {rounds} rounds");
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! crashed at exit, in a thread-exit destructor of a driver the Vulkan loader had unloaded when the last
 //! instance went). The crate keeps the libraries Dawn loads mapped for the process's lifetime: checked
 //! directly here (on lavapipe too, where the loader unloads itself with the last instance), and by the
-//! threads' exits themselves on a GPU.
+//! threads' exits themselves on a GPU. And a device's teardown waits for the thread-exit destructors of
+//! threads that used Dawn, also those of keys created after Dawn loaded the driver (NVIDIA's driver creates
+//! keys when it opens a device; its destructor and `vkDestroyDevice` on another thread hung each other).
 
 use dawn::{BufferUsage, Instance, MapMode, RequestAdapterOptions};
 use dawn_suite::WAIT;
@@ -78,4 +80,88 @@ fn threads_that_use_dawn_then_end_never_crash() {
                 .expect("a thread that used Dawn ended cleanly");
         }
     }
+}
+
+/// Stand-ins for a driver's thread-exit destructor (glibc's thread-specific keys).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod late_key {
+    use std::ffi::{c_int, c_uint, c_void};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    unsafe extern "C" {
+        fn pthread_key_create(
+            key: *mut c_uint,
+            destructor: Option<unsafe extern "C" fn(*mut c_void)>,
+        ) -> c_int;
+        fn pthread_setspecific(key: c_uint, value: *const c_void) -> c_int;
+    }
+
+    /// The destructor has started.
+    pub static STARTED: AtomicBool = AtomicBool::new(false);
+    /// The test has begun the teardown the destructor must not overlap.
+    pub static TEARDOWN_BEGUN: AtomicBool = AtomicBool::new(false);
+    /// The destructor has ended.
+    pub static ENDED: AtomicBool = AtomicBool::new(false);
+
+    /// Waits (up to 10 s) for `flag`.
+    pub fn wait_for(flag: &AtomicBool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !flag.load(Ordering::SeqCst) {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        true
+    }
+
+    /// Runs at the end of the thread that set the key: takes its time once the teardown has begun.
+    unsafe extern "C" fn destructor(_: *mut c_void) {
+        STARTED.store(true, Ordering::SeqCst);
+        wait_for(&TEARDOWN_BEGUN);
+        std::thread::sleep(Duration::from_millis(300));
+        ENDED.store(true, Ordering::SeqCst);
+    }
+
+    /// A new key with `destructor`, set on this thread.
+    pub fn create_and_set() {
+        let mut key = 0;
+        // SAFETY: a valid out pointer; the destructor never unwinds; the value is only a marker.
+        unsafe {
+            assert_eq!(pthread_key_create(&mut key, Some(destructor)), 0);
+            assert_eq!(pthread_setspecific(key, std::ptr::dangling()), 0);
+        }
+    }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn a_device_teardown_waits_for_thread_exit_destructors_of_keys_created_later() {
+    use std::sync::atomic::Ordering;
+    let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
+    let gpu = dawn_suite::Gpu::new();
+    // A thread uses Dawn (the driver is loaded by now), then a library creates a key (so it comes after
+    // the crate's) and sets it on the thread, which ends.
+    let thread = std::thread::spawn(|| {
+        let instance = Instance::new().expect("an instance");
+        let adapter = instance
+            .request_adapter(&RequestAdapterOptions::default())
+            .wait_timeout(WAIT)
+            .expect("an adapter");
+        drop((adapter, instance));
+        late_key::create_and_set();
+    });
+    assert!(
+        late_key::wait_for(&late_key::STARTED),
+        "the thread's key destructor never ran"
+    );
+    late_key::TEARDOWN_BEGUN.store(true, Ordering::SeqCst);
+    // The device's destruction waits for the destructor to end.
+    drop(gpu);
+    assert!(
+        late_key::ENDED.load(Ordering::SeqCst),
+        "the device was destroyed while a thread-exit destructor of a later key ran"
+    );
+    thread.join().expect("the thread ended cleanly");
 }

@@ -14,6 +14,41 @@ use std::ffi::{CStr, c_void};
 use std::ptr;
 use std::sync::Mutex;
 
+/// Runs `test` on one thread kept for the whole process, one test at a time (a panic comes back to the
+/// caller). The test harness ends each test's thread when the test ends, and on NVIDIA's driver a thread
+/// that used the driver runs a destructor of the driver's as it ends, which can hang for good against
+/// `vkDestroyDevice` or `vkDestroyInstance` on another thread (seen on an H200 as this binary hanging once
+/// in a few runs under load; RELIABILITY.md). The safe crate guards its own teardown against that; the raw
+/// API has no such guard, so these tests keep every driver call on a thread that never ends.
+pub fn on_the_dawn_thread(test: impl FnOnce() + Send + 'static) {
+    type Job = (
+        Box<dyn FnOnce() + Send>,
+        std::sync::mpsc::Sender<std::thread::Result<()>>,
+    );
+    static JOBS: std::sync::OnceLock<Mutex<std::sync::mpsc::Sender<Job>>> =
+        std::sync::OnceLock::new();
+    let jobs = JOBS.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("dawn".into())
+            .spawn(move || {
+                for (job, reply) in receiver {
+                    let _ = reply.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)));
+                }
+            })
+            .expect("spawning the Dawn thread");
+        Mutex::new(sender)
+    });
+    let (reply, outcome) = std::sync::mpsc::channel();
+    jobs.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send((Box::new(test), reply))
+        .expect("the Dawn thread is gone");
+    if let Err(panic) = outcome.recv().expect("the Dawn thread is gone") {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 /// Declares [`Api`] with the given `webgpu.h` functions (signatures as bindgen generates them) and
 /// implements it for [`FreeFunctions`] and (feature `loaded`) `DawnLibrary`.
 macro_rules! api {

@@ -63,7 +63,15 @@ pub(crate) struct MapState {
     failures: Mutex<VecDeque<(u64, Failure)>>,
     /// Views of a buffer mapped for writing (views of a read mapping cannot be writable: only counted).
     write_views: Mutex<WriteViews>,
+    /// The token of a map still pending when the device's destroy or force-loss began ([`NO_MAP`]: none).
+    /// WebGPU fails such a map (a destroy rejects pending maps with `AbortError`), but Dawn's destroy first
+    /// waits for the GPU, so the map can complete inside it, just before Dawn unmaps every buffer (seen on
+    /// an H200 under load): its success is then read as the loss.
+    aborted: AtomicU64,
 }
+
+/// No map (tokens have 40 bits).
+const NO_MAP: u64 = u64::MAX;
 
 // SAFETY: every field is atomic or behind a lock, except `mapping`, whose accesses the word orders.
 unsafe impl Send for MapState {}
@@ -84,6 +92,7 @@ impl MapState {
             future: AtomicU64::new(0),
             failures: Mutex::new(VecDeque::new()),
             write_views: Mutex::new(WriteViews::default()),
+            aborted: AtomicU64::new(NO_MAP),
         }
     }
 
@@ -345,6 +354,10 @@ impl MapState {
     #[inline]
     fn result(&self, buffer: &Buffer, token: u64) -> Option<Result<()>> {
         match self.state.result(token) {
+            Some(true) if self.aborted.load(Acquire) == token => Some(Err(Error::new(
+                ErrorKind::DeviceLost,
+                "the device was destroyed or lost while this map was pending",
+            ))),
             Some(true) => Some(Ok(())),
             Some(false) => Some(Err(self.failure_error(buffer, token))),
             None if self.state.overwritten(token) => Some(Err(Error::invalid_use(format!(
@@ -388,6 +401,16 @@ impl Mappable for BufferShared {
 
     fn idle(&self) -> bool {
         self.map().calls_done(self.map().state.load())
+    }
+
+    fn pending_map(&self) -> Option<u64> {
+        let map = self.map();
+        let word = map.state.load();
+        (map.state.phase_of(word) == Phase::Pending).then(|| TOKEN.get(word))
+    }
+
+    fn abort(&self, token: u64) {
+        self.map().aborted.store(token, Release);
     }
 }
 
@@ -444,7 +467,10 @@ impl Buffer {
     /// The offset must be a multiple of 8 and the size of 4. A map of a buffer that is mapped or has a map
     /// pending, a mode the usage does not allow, or a range out of bounds or misaligned resolve at once
     /// with [`ErrorKind::Validation`]; a map that Dawn fails (unmapped or destroyed before it finished,
-    /// device lost...) with [`ErrorKind::MapFailed`] or [`ErrorKind::DeviceLost`].
+    /// device lost...) with [`ErrorKind::MapFailed`] or [`ErrorKind::DeviceLost`]. A map still pending when
+    /// [`Device::destroy`](crate::Device::destroy) or [`Device::force_loss`](crate::Device::force_loss)
+    /// is called fails with [`ErrorKind::DeviceLost`], also where Dawn's wait for the GPU inside the
+    /// destroy let it complete.
     ///
     /// An idle buffer's map usually completes inside this call (the result is then ready at once, and
     /// waiting costs nothing); otherwise a wait or `.await` drives it. The future keeps the buffer alive.

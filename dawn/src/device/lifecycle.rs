@@ -25,6 +25,11 @@ pub(crate) trait Mappable: Send + Sync {
     fn live_views(&self) -> u64;
     /// Whether none of the buffer's map or unmap calls is inside Dawn (none starts once closing is seen).
     fn idle(&self) -> bool;
+    /// The token of the buffer's map if one is pending.
+    fn pending_map(&self) -> Option<u64>;
+    /// Marks map `token` as failed by the destroy or loss about to happen (its success, if Dawn reports
+    /// one, is read as the loss).
+    fn abort(&self, token: u64);
 }
 
 thread_local! {
@@ -144,6 +149,9 @@ impl Lifecycle {
             .iter()
             .filter_map(Weak::upgrade)
             .collect();
+        // The maps pending as the destroy is called: they fail, however the destroy's wait for the GPU
+        // lets Dawn end them (see `Device::destroy`).
+        let pending: Vec<_> = buffers.iter().map(|b| b.pending_map()).collect();
         let views: u64 = buffers.iter().map(|b| b.live_views()).sum();
         if views > 0 {
             return Err(format!(
@@ -156,11 +164,15 @@ impl Lifecycle {
                 std::thread::yield_now();
             }
         }
-        drop(buffers);
-        let _gate = self.gate.write();
+        let gate = self.gate.write();
         // Encoders count themselves under a shared gate, so with the gate held the count can only fall.
-        match self.encoders.load(SeqCst) {
+        let outcome = match self.encoders.load(SeqCst) {
             0 => {
+                for (buffer, token) in buffers.iter().zip(&pending) {
+                    if let Some(token) = *token {
+                        buffer.abort(token);
+                    }
+                }
                 let outer = CLOSING_HERE.replace(self);
                 driver_teardown::exclusive(end);
                 CLOSING_HERE.set(outer);
@@ -170,7 +182,11 @@ impl Lifecycle {
             encoders => Err(format!(
                 "{encoders} encoder(s) are recording (command encoders or render bundle encoders); finish or drop them first"
             )),
-        }
+        };
+        drop(gate);
+        // Released only now: the last reference to a buffer, released under the gate, would wait for it.
+        drop(buffers);
+        outcome
     }
 
     /// Counts a new command encoder (call with the gate held, so that a destroy sees it).

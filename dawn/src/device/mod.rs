@@ -349,7 +349,9 @@ impl Device {
 
     /// Destroys the device now: its resources are freed, pending operations fail with
     /// [`ErrorKind::DeviceLost`] (or are aborted), and the device-lost handler runs with
-    /// [`DeviceLostReason::Destroyed`]. A device already lost or destroyed is left as it is (`Ok`).
+    /// [`DeviceLostReason::Destroyed`]. A device already lost or destroyed is left as it is (`Ok`). A
+    /// buffer map pending at this call fails, as WebGPU says, also where Dawn, which waits for the GPU
+    /// before it destroys anything, would report it complete.
     ///
     /// Refused with [`ErrorKind::InvalidUse`] while a mapped view of one of its buffers is alive (destroying
     /// would unmap memory the view reads) and while a command or render bundle encoder records (Dawn does not

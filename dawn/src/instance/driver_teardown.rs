@@ -9,9 +9,13 @@
 //!   exclusively ([`exclusive`]);
 //! - a thread that used Dawn holds it shared across the driver's thread-exit destructors: it registers two
 //!   thread-specific keys, one created before the driver was loaded and one after ([`driver_loading`],
-//!   [`driver_loaded`]), and glibc runs key destructors in key order, so the first key's destructor takes the
-//!   lock, the driver's run, and the second key's releases it. A thread registers at its first Dawn call
-//!   that can reach the driver ([`enter`]).
+//!   [`driver_loaded`]). glibc runs key destructors in rounds, each round in key order, and runs another
+//!   round while a destructor set a value again: the first key's destructor takes the lock, the driver's
+//!   run, and the second key's sets itself again once, so that it releases the lock in the second round,
+//!   after every destructor of the first, including those of keys the driver created after the second key
+//!   (NVIDIA's driver creates keys when it opens a device too: a release in the first round left those
+//!   unguarded, and the hang came back under load). A thread registers at its first Dawn call that can
+//!   reach the driver ([`enter`]).
 //!
 //! Where the keys cannot be had (not glibc, or no free key) this does nothing.
 
@@ -32,6 +36,8 @@ static LAST: OnceLock<Option<c_uint>> = OnceLock::new();
 thread_local! {
     /// How far this thread is registered: 0 not at all, 1 with the first key, 2 with both.
     static REGISTERED: Cell<u8> = const { Cell::new(0) };
+    /// Whether this thread's last key destructor has run once (set itself again) while the thread ends.
+    static DEFERRED: Cell<bool> = const { Cell::new(false) };
     /// How many exclusive holds this thread has (a destroy whose callbacks drop another device).
     static EXCLUSIVE: Cell<u32> = const { Cell::new(0) };
 }
@@ -57,15 +63,18 @@ fn new_key(_destructor: unsafe extern "C" fn(*mut c_void)) -> Option<c_uint> {
     None
 }
 
-/// Sets this thread's value of `key`, so that its destructor runs when the thread ends.
-fn arm(key: c_uint) {
+/// Sets this thread's value of `key`, so that its destructor runs when the thread ends; false if it failed.
+fn arm(key: c_uint) -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: a key this module created; the value is only a marker.
     unsafe {
-        pthread_setspecific(key, std::ptr::dangling::<c_void>());
+        pthread_setspecific(key, std::ptr::dangling::<c_void>()) == 0
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    let _ = key;
+    {
+        let _ = key;
+        false
+    }
 }
 
 /// The first key's destructor: the driver's thread-exit destructors run from now until `release`.
@@ -73,9 +82,14 @@ unsafe extern "C" fn acquire(_: *mut c_void) {
     TEARDOWN.lock_shared();
 }
 
-/// The last key's destructor.
+/// The last key's destructor: in the first round it sets its key again (the next round runs after every
+/// destructor of this one); in the second it releases the lock.
 unsafe extern "C" fn release(_: *mut c_void) {
-    // SAFETY: `acquire` ran for this thread in the same pass (its key comes first).
+    // (Released now if the key cannot be set again: a lock never released would block every teardown.)
+    if !DEFERRED.replace(true) && LAST.get().copied().flatten().is_some_and(arm) {
+        return;
+    }
+    // SAFETY: `acquire` ran for this thread in the first round (its key comes first).
     unsafe { TEARDOWN.unlock_shared() };
 }
 
@@ -106,9 +120,9 @@ fn register() {
     let (Some(Some(first)), Some(Some(last))) = (FIRST.get(), LAST.get()) else {
         return;
     };
-    arm(*first);
-    arm(*last);
-    REGISTERED.set(2);
+    if arm(*first) && arm(*last) {
+        REGISTERED.set(2);
+    }
 }
 
 /// Runs `teardown` (a device's or instance's destruction) with the lock held exclusively.

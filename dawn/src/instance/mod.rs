@@ -222,6 +222,9 @@ impl Instance {
         let _discovery = self.0.discovery.lock();
         // SAFETY: options live across the call; the callback takes back both userdata.
         let future = unsafe { sys::wgpuInstanceRequestAdapter(self.as_raw(), &c_options, info) };
+        // The request loaded the driver into this thread (its callback may have run already, so that no
+        // wait follows to register it).
+        driver_teardown::enter();
         Pending::new(self, future, slot)
     }
 
