@@ -63,16 +63,22 @@ fn new_key(_destructor: unsafe extern "C" fn(*mut c_void)) -> Option<c_uint> {
     None
 }
 
-/// Sets this thread's value of `key`, so that its destructor runs when the thread ends; false if it failed.
-fn arm(key: c_uint) -> bool {
+/// Sets this thread's value of `key` (`armed`: its destructor runs when the thread ends) or clears it;
+/// false if that failed.
+fn set(key: c_uint, armed: bool) -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: a key this module created; the value is only a marker.
     unsafe {
-        pthread_setspecific(key, std::ptr::dangling::<c_void>()) == 0
+        let value = if armed {
+            std::ptr::dangling::<c_void>()
+        } else {
+            std::ptr::null()
+        };
+        pthread_setspecific(key, value) == 0
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     {
-        let _ = key;
+        let _ = (key, armed);
         false
     }
 }
@@ -85,8 +91,12 @@ unsafe extern "C" fn acquire(_: *mut c_void) {
 /// The last key's destructor: in the first round it sets its key again (the next round runs after every
 /// destructor of this one); in the second it releases the lock.
 unsafe extern "C" fn release(_: *mut c_void) {
-    // (Released now if the key cannot be set again: a lock never released would block every teardown.)
-    if !DEFERRED.replace(true) && LAST.get().copied().flatten().is_some_and(arm) {
+    // Released now if the key cannot be set again: a lock never released would block every teardown.
+    let first_round = !DEFERRED.replace(true);
+    if first_round
+        && let Some(Some(last)) = LAST.get()
+        && set(*last, true)
+    {
         return;
     }
     // SAFETY: `acquire` ran for this thread in the first round (its key comes first).
@@ -120,8 +130,13 @@ fn register() {
     let (Some(Some(first)), Some(Some(last))) = (FIRST.get(), LAST.get()) else {
         return;
     };
-    if arm(*first) && arm(*last) {
+    if !set(*first, true) {
+        return;
+    }
+    if set(*last, true) {
         REGISTERED.set(2);
+    } else {
+        set(*first, false);
     }
 }
 
