@@ -3,8 +3,8 @@
 //! instance went). The crate keeps the libraries Dawn loads mapped for the process's lifetime: checked
 //! directly here (on lavapipe too, where the loader unloads itself with the last instance), and by the
 //! threads' exits themselves on a GPU. And a device's teardown waits for the thread-exit destructors of
-//! threads that used Dawn, also those of keys created after Dawn loaded the driver (NVIDIA's driver creates
-//! keys when it opens a device; its destructor and `vkDestroyDevice` on another thread hung each other).
+//! threads that used Dawn, also those of keys created after Dawn loaded the driver (a driver's destructor
+//! and `vkDestroyDevice` on another thread hung each other on an H200; a driver may create keys late).
 
 use dawn::{BufferUsage, Instance, MapMode, RequestAdapterOptions};
 use dawn_suite::WAIT;

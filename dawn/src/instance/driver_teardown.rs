@@ -12,10 +12,9 @@
 //!   [`driver_loaded`]). glibc runs key destructors in rounds, each round in key order, and runs another
 //!   round while a destructor set a value again: the first key's destructor takes the lock, the driver's
 //!   run, and the second key's sets itself again once, so that it releases the lock in the second round,
-//!   after every destructor of the first, including those of keys the driver created after the second key
-//!   (NVIDIA's driver creates keys when it opens a device too: a release in the first round left those
-//!   unguarded, and the hang came back under load). A thread registers at its first Dawn call that can
-//!   reach the driver ([`enter`]).
+//!   after every destructor of the first, including those of keys created after the second key (by the
+//!   driver when it opens a device, say: a release in the first round left those unguarded). A thread
+//!   registers at its first Dawn call that can reach the driver ([`enter`]).
 //!
 //! Where the keys cannot be had (not glibc, or no free key) this does nothing.
 
