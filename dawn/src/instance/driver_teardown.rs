@@ -33,8 +33,8 @@ static FIRST: OnceLock<Option<c_uint>> = OnceLock::new();
 static LAST: OnceLock<Option<c_uint>> = OnceLock::new();
 
 thread_local! {
-    /// How far this thread is registered: 0 not at all, 1 with the first key, 2 with both.
-    static REGISTERED: Cell<u8> = const { Cell::new(0) };
+    /// Whether this thread is registered (with both keys: never with one alone).
+    static REGISTERED: Cell<bool> = const { Cell::new(false) };
     /// Whether this thread's last key destructor has run once (set itself again) while the thread ends.
     static DEFERRED: Cell<bool> = const { Cell::new(false) };
     /// How many exclusive holds this thread has (a destroy whose callbacks drop another device).
@@ -117,7 +117,7 @@ pub(crate) fn driver_loaded() {
 /// Registers this thread (once): call before a Dawn call that can reach the driver.
 #[inline]
 pub(crate) fn enter() {
-    if REGISTERED.get() < 2 {
+    if !REGISTERED.get() {
         register();
     }
 }
@@ -133,7 +133,7 @@ fn register() {
         return;
     }
     if set(*last, true) {
-        REGISTERED.set(2);
+        REGISTERED.set(true);
     } else {
         set(*first, false);
     }
